@@ -1,0 +1,23 @@
+"""Test setup shared by every test module."""
+
+import os
+import tempfile
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yihaotong.config.settings")
+os.environ.setdefault("YIHAOTONG_VAR_DIR", tempfile.mkdtemp(prefix="yihaotong-test-"))
+os.environ.setdefault("HUEY_IMMEDIATE", "1")
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _fresh_policy_caches():
+    """Policy and calendar caches live per process; tests change the tables under them."""
+    from yihaotong.directory.policy import invalidate_policy
+    from yihaotong.worktime.loader import invalidate_calendar
+
+    invalidate_policy()
+    invalidate_calendar()
+    yield
+    invalidate_policy()
+    invalidate_calendar()

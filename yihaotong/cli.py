@@ -1,0 +1,162 @@
+"""The ``yihaotong`` console command.
+
+yihaotong demo        set up the embedded database, load demo data, run the site and the worker
+yihaotong serve       production: gunicorn with several workers plus the huey consumer
+yihaotong worker      the huey consumer (deadline sweeps, notifications)
+yihaotong migrate     apply database migrations
+yihaotong seed-demo   load the directory, calendar and demo orders (and print the logins)
+yihaotong manage ...  any Django management command
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yihaotong.config.settings")
+    from yihaotong.config import settings as s  # noqa: F401 - validates the environment early
+
+    Path(s.VAR_DIR).mkdir(parents=True, exist_ok=True)
+    import django
+
+    django.setup()
+
+
+def cmd_migrate(args) -> int:
+    _setup()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=args.verbosity)
+    return 0
+
+
+def cmd_seed_demo(args) -> int:
+    _setup()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    from yihaotong.demo import seed_demo
+
+    seed_demo(orders=args.orders, days=args.days, seed=args.seed, quiet=False, reset_passwords=True)
+    return 0
+
+
+def _spawn_worker() -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "yihaotong.cli", "worker"], env=os.environ.copy())
+
+
+def cmd_demo(args) -> int:
+    _setup()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    from yihaotong.demo import demo_is_loaded, print_logins, seed_demo
+
+    if not demo_is_loaded():
+        seed_demo(orders=args.orders, days=90, seed=7, quiet=False, reset_passwords=True)
+    else:
+        print_logins()
+    worker = _spawn_worker()
+    host, port = args.addr.rsplit(":", 1) if ":" in args.addr else ("127.0.0.1", args.addr)
+    print(f"\n一号通 demo: http://{host}:{port}/  (admin /admin/, API docs /api/v1/docs)\n", flush=True)
+    try:
+        call_command("runserver", f"{host}:{port}", use_reloader=False, use_threading=True)
+    finally:
+        worker.send_signal(signal.SIGINT)
+        worker.wait(timeout=10)
+    return 0
+
+
+def cmd_worker(args) -> int:
+    _setup()
+    from django.core.management import call_command
+
+    call_command("run_huey", workers=args.workers, worker_type="thread")
+    return 0
+
+
+def cmd_serve(args) -> int:
+    _setup()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    worker = _spawn_worker() if not args.no_worker else None
+    cmd = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "yihaotong.config.wsgi:application",
+        "--workers",
+        str(args.workers),
+        "--bind",
+        args.bind,
+        "--access-logfile",
+        "-",
+        "--timeout",
+        "60",
+    ]
+    try:
+        return subprocess.call(cmd, env=os.environ.copy())
+    finally:
+        if worker is not None:
+            worker.send_signal(signal.SIGINT)
+            worker.wait(timeout=10)
+
+
+def cmd_manage(args) -> int:
+    _setup()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["yihaotong", *args.rest])
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="yihaotong", description="一号通: the district citizen-service hotline.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("demo", help="set up the embedded default with demo data and run it on 127.0.0.1:8000")
+    p.add_argument("--addr", default="127.0.0.1:8000", help="host:port to listen on (default 127.0.0.1:8000)")
+    p.add_argument("--orders", type=int, default=400, help="demo orders to create the first time (default 400)")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("serve", help="production server: gunicorn workers plus the huey consumer")
+    p.add_argument("--bind", default=os.environ.get("BIND", "127.0.0.1:8000"))
+    p.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "3")))
+    p.add_argument("--no-worker", action="store_true", help="do not start the huey consumer")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("worker", help="run the huey consumer (deadline warnings, notifications)")
+    p.add_argument("--workers", type=int, default=2)
+    p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("migrate", help="apply database migrations")
+    p.add_argument("--verbosity", type=int, default=1)
+    p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("seed-demo", help="load the directory, calendar, users and demo orders; print logins")
+    p.add_argument("--orders", type=int, default=400)
+    p.add_argument("--days", type=int, default=90, help="spread orders over this many past days")
+    p.add_argument("--seed", type=int, default=7)
+    p.set_defaults(func=cmd_seed_demo)
+
+    p = sub.add_parser("manage", help="run a Django management command, e.g. `yihaotong manage check`")
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_manage)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

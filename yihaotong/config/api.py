@@ -1,0 +1,78 @@
+"""The one NinjaAPI: routers of every app and the single mapping of errors to RFC 7807 problems."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from yihaotong.core.api import AUTH, problem
+from yihaotong.core.errors import DomainError
+
+api = NinjaAPI(
+    title="一号通 Yihaotong API",
+    version="1.0.0",
+    description=(
+        "The district citizen-service hotline platform. Staff use their session (with the CSRF token); "
+        "integrations use `Authorization: Bearer <token>` of a service account. Errors are RFC 7807 "
+        "problem documents."
+    ),
+    auth=AUTH,
+    urls_namespace="api-v1",
+)
+
+PROBLEM = "application/problem+json"
+
+
+@api.exception_handler(DomainError)
+def domain_error(request, exc: DomainError):
+    return api.create_response(
+        request, problem(exc.status, exc.code, exc.title, exc.message, exc.errors, **exc.extra), status=exc.status
+    )
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request, exc: ValidationError):
+    errors: dict[str, list[str]] = {}
+    for err in exc.errors:
+        loc = [str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "payload", "form")]
+        errors.setdefault(".".join(loc) or "__all__", []).append(err.get("msg", "invalid"))
+    return api.create_response(
+        request, problem(422, "invalid", "Invalid input", "The request has invalid fields.", errors), status=422
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def auth_error(request, exc):
+    return api.create_response(
+        request, problem(401, "unauthenticated", "Unauthenticated", "Log in or send a valid API token."), status=401
+    )
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    return api.create_response(request, problem(404, "not_found", "Not found", "No such resource."), status=404)
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc: HttpError):
+    return api.create_response(
+        request, problem(exc.status_code, "http_error", "Error", str(exc)), status=exc.status_code
+    )
+
+
+def _register() -> None:
+    from yihaotong.accounts.api import router as accounts_router
+    from yihaotong.directory.api import router as directory_router
+    from yihaotong.intake.api import router as intake_router
+    from yihaotong.workorders.api import router as orders_router
+    from yihaotong.worktime.api import router as worktime_router
+
+    api.add_router("/orders", orders_router, tags=["work orders"])
+    api.add_router("/contacts", intake_router, tags=["intake"])
+    api.add_router("/directory", directory_router, tags=["directory"])
+    api.add_router("/calendar", worktime_router, tags=["calendar"])
+    api.add_router("/accounts", accounts_router, tags=["accounts"])
+
+
+_register()

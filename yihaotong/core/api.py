@@ -1,0 +1,60 @@
+"""Shared API pieces: authentication, problem responses, pagination."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Schema
+from ninja.security import HttpBearer, SessionAuth
+
+
+class TokenAuth(HttpBearer):
+    """Bearer tokens of service accounts (stored hashed; revocable)."""
+
+    def authenticate(self, request: HttpRequest, token: str):
+        from yihaotong.accounts.actions import authenticate_token
+
+        user = authenticate_token(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+class StaffSessionAuth(SessionAuth):
+    """Django sessions of staff, with CSRF checked on unsafe methods."""
+
+    def authenticate(self, request: HttpRequest, key):
+        user = super().authenticate(request, key)
+        if user is not None and user.is_active:
+            return user
+        return None
+
+
+AUTH = [TokenAuth(), StaffSessionAuth()]
+
+
+class Problem(Schema):
+    """RFC 7807 problem details."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: dict[str, list[str]] = {}
+
+
+def problem(status: int, code: str, title: str, detail: str, errors: dict | None = None, **extra) -> dict:
+    body = {"type": f"https://yihaotong.example/problems/{code}", "title": title, "status": status, "detail": detail}
+    if errors:
+        body["errors"] = errors
+    body.update({k: v for k, v in extra.items() if isinstance(v, (str, int, float, bool))})
+    return body
+
+
+def paginate(qs, page: int, page_size: int, *, max_size: int = 200):
+    """Return (items, meta) for a page of a queryset; meta has page, page_size, total, pages."""
+    page_size = max(1, min(int(page_size or 50), max_size))
+    page = max(1, int(page or 1))
+    total = qs.count()
+    items = list(qs[(page - 1) * page_size : page * page_size])
+    pages = (total + page_size - 1) // page_size
+    return items, {"page": page, "page_size": page_size, "total": total, "pages": pages}

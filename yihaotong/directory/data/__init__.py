@@ -1,0 +1,1 @@
+"""Seed data for the directory: units, taxonomy, time limits, dispositions and demo text (pure Python)."""

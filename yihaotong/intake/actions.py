@@ -1,0 +1,155 @@
+"""Record contacts and their outcomes (domain.md §3)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from yihaotong.accounts import roles as R
+from yihaotong.core.errors import Invalid, NotPermitted
+from yihaotong.core.text import normalise_phone
+from yihaotong.directory.models import RequestType, Unit, UnitKind, Urgency
+from yihaotong.workorders import actions as W
+from yihaotong.workorders.access import access_order
+
+from .models import Contact, ContactOutcome, EmergencyService
+
+INTAKE_ROLES = {R.OPERATOR, R.DISPATCHER, R.INTEGRATION}
+
+
+@dataclass
+class ContactInput:
+    channel: str
+    summary: str
+    text: str = ""
+    phone: str = ""
+    name: str = ""
+    is_anonymous: bool = False
+    address: str = ""
+    street: str | None = None
+    request_type: str | None = None
+    urgency: str | None = None
+    source: str = ""
+
+
+def _contact_row(actor, data: ContactInput, now: datetime, outcome: str) -> Contact:
+    errors: dict[str, list[str]] = {}
+    if not (data.summary or "").strip():
+        errors["summary"] = ["This field is required."]
+    rt = urg = street = None
+    if data.request_type:
+        rt = RequestType.objects.filter(code=data.request_type).first()
+        if rt is None:
+            errors["request_type"] = [f"unknown request type {data.request_type!r}"]
+    if data.urgency:
+        urg = Urgency.objects.filter(code=data.urgency).first()
+        if urg is None:
+            errors["urgency"] = [f"unknown urgency {data.urgency!r}"]
+    if data.street:
+        street = Unit.objects.filter(code=data.street, kind=UnitKind.STREET).first()
+        if street is None:
+            errors["street"] = [f"unknown street {data.street!r}"]
+    if errors:
+        raise Invalid("The contact is not valid.", errors=errors)
+    return Contact(
+        channel=data.channel,
+        source=data.source,
+        received_at=now,
+        operator=actor if actor.pk else None,
+        phone=normalise_phone(data.phone),
+        name="" if data.is_anonymous else data.name.strip(),
+        is_anonymous=data.is_anonymous,
+        address=data.address.strip(),
+        street=street,
+        summary=data.summary.strip()[:200],
+        text=(data.text or "").strip(),
+        request_type=rt,
+        urgency=urg,
+        outcome=outcome,
+    )
+
+
+def _check_roles(actor) -> None:
+    if not actor.roles & INTAKE_ROLES:
+        raise NotPermitted("Only the centre's intake staff record contacts.")
+
+
+@transaction.atomic
+def do_answer_contact(
+    actor, data: ContactInput, *, answer_text: str = "", article_ref: str = "", now: datetime | None = None
+) -> Contact:
+    """Direct answer (直接答复) at intake, from a knowledge-base article or a three-way call."""
+    now = now or timezone.now()
+    _check_roles(actor)
+    if not (article_ref or (answer_text or "").strip()):
+        raise Invalid(
+            "Name the article used or write the answer given.",
+            errors={"article_ref": ["an article or an answer is required"]},
+        )
+    contact = _contact_row(actor, data, now, ContactOutcome.DIRECT_ANSWER)
+    contact.article_ref = article_ref
+    contact.answer_text = (answer_text or "").strip()
+    contact.save()
+    return contact
+
+
+@transaction.atomic
+def do_transfer_emergency(actor, data: ContactInput, *, service: str, now: datetime | None = None) -> Contact:
+    """Emergency transfer to 110 / 119 / 120 / 122, recorded with its time."""
+    now = now or timezone.now()
+    _check_roles(actor)
+    if service not in EmergencyService.values:
+        raise Invalid("Choose 110, 119, 120 or 122.", errors={"service": ["unknown emergency service"]})
+    contact = _contact_row(actor, data, now, ContactOutcome.EMERGENCY)
+    contact.emergency_service = service
+    contact.transferred_at = now
+    contact.save()
+    return contact
+
+
+@transaction.atomic
+def do_dispose_contact(
+    actor, data: ContactInput, *, disposition_reason: str, answer_text: str = "", now: datetime | None = None
+) -> Contact:
+    """Classified disposition (分类处置): the hotline does not handle it; the caller is told where to go."""
+    from yihaotong.directory.data.dispositions import DISPOSITION_REASONS
+
+    now = now or timezone.now()
+    _check_roles(actor)
+    if disposition_reason not in {d["code"] for d in DISPOSITION_REASONS}:
+        raise Invalid("Choose a listed reason.", errors={"disposition_reason": ["unknown reason"]})
+    contact = _contact_row(actor, data, now, ContactOutcome.DISPOSITION)
+    contact.disposition_reason = disposition_reason
+    contact.answer_text = answer_text
+    contact.save()
+    return contact
+
+
+@transaction.atomic
+def do_attach_contact(actor, data: ContactInput, *, order_id: int, now: datetime | None = None) -> Contact:
+    """Attach a contact on the same matter to an open order (重复诉求): the order counts one more contact."""
+    now = now or timezone.now()
+    _check_roles(actor)
+    access_order(actor, order_id)
+    contact = _contact_row(actor, data, now, ContactOutcome.ATTACHED)
+    order = W.do_record_repeat_contact(actor, order_id, note=data.summary, now=now)
+    contact.order = order
+    contact.save()
+    return contact
+
+
+@transaction.atomic
+def do_create_order_from_contact(
+    actor, data: ContactInput, order: W.OrderInput, *, now: datetime | None = None
+) -> tuple[Contact, object, str]:
+    """Record the contact and create its work order; return both and the query code."""
+    now = now or timezone.now()
+    _check_roles(actor)
+    contact = _contact_row(actor, data, now, ContactOutcome.WORK_ORDER)
+    created, code = W.do_create_order(actor, order, now=now)
+    contact.order = created
+    contact.save()
+    return contact, created, code

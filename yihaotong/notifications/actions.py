@@ -1,0 +1,43 @@
+"""Queue notifications in the outbox. Called inside an action's transaction: a rollback removes them too."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from .models import Outbox, OutboxChannel
+
+
+def queue_notification(
+    *,
+    kind: str,
+    order=None,
+    subject: str,
+    body: str = "",
+    now: datetime,
+    unit=None,
+    roles: tuple[str, ...] = (),
+    user=None,
+    phone: str = "",
+    email: str = "",
+    payload: dict | None = None,
+) -> list[Outbox]:
+    """Queue one notification per addressee: a unit's members with ``roles``, centre ``roles``, a user,
+    or the requester's phone (SMS) or email. Fan-out to individual people happens at delivery."""
+    rows = []
+    common = {
+        "kind": kind,
+        "order": order,
+        "subject": subject[:200],
+        "body": body,
+        "created_at": now,
+        "payload": payload or {},
+    }
+    if phone:
+        rows.append(Outbox(channel=OutboxChannel.SMS, recipient_address=phone, **common))
+    if email:
+        rows.append(Outbox(channel=OutboxChannel.EMAIL, recipient_address=email, **common))
+    if user is not None:
+        rows.append(Outbox(channel=OutboxChannel.INTERNAL, recipient_user=user, **common))
+    for role in roles if (unit is not None or not (phone or email or user)) else ():
+        rows.append(Outbox(channel=OutboxChannel.INTERNAL, recipient_unit=unit, recipient_role=role, **common))
+    return Outbox.objects.bulk_create(rows)

@@ -1,0 +1,51 @@
+"""The outbox: notifications are written in the same transaction as the change that causes them and
+delivered afterwards by a huey task (so a rolled-back change never notifies anybody)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class OutboxChannel(models.TextChoices):
+    INTERNAL = "internal", _("In-app (站内)")
+    SMS = "sms", _("SMS (短信)")
+    EMAIL = "email", _("Email")
+
+
+class OutboxState(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class Outbox(models.Model):
+    kind = models.CharField(_("kind"), max_length=32, db_index=True)
+    channel = models.CharField(_("channel"), max_length=10, choices=OutboxChannel.choices)
+    recipient_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    recipient_unit = models.ForeignKey(
+        "directory.Unit", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    recipient_role = models.CharField(_("recipient role"), max_length=20, blank=True)
+    recipient_address = models.CharField(_("phone or email"), max_length=128, blank=True)
+    order = models.ForeignKey("workorders.WorkOrder", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("body"), blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), db_index=True)
+    state = models.CharField(max_length=8, choices=OutboxState.choices, default=OutboxState.QUEUED, db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.recipient_user or self.recipient_unit or self.recipient_address}"

@@ -1,0 +1,112 @@
+"""The one door to work orders on a user's behalf (architecture.md §3.3).
+
+``order_visibility(actor)`` is the only visibility rule: lists use ``visible_orders`` and single rows
+``access_order``, both derived from it, so they cannot drift. Missing and not-yours are both NotFound.
+Requester contact details reach handling units masked; ``reveal_requester_contact`` unmasks and logs.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from yihaotong.accounts import roles as R
+from yihaotong.core.errors import NotFound, NotPermitted
+from yihaotong.core.text import mask_name, mask_phone
+from yihaotong.directory.policy import get_policy
+
+from .models import ACTIVE_ASSIGNMENT_STATES, Assignment, WorkOrder
+
+NOTHING = Q(pk__in=[])
+RESTRICTED = Q(is_confidential=True) | Q(request_type__is_whistleblowing=True)
+
+
+def actor_unit_ids_q(actor) -> Q | None:
+    """Return a Q on Unit for the units whose orders this unit member works on, or None."""
+    if not actor.roles.intersection(R.UNIT_ROLES) or not actor.unit_id:
+        return None
+    if R.UNIT_ADMIN in actor.roles:
+        # A unit admin oversees the unit's sub-units too (下派).
+        return Q(unit__path__startswith=actor.unit.path) if actor.unit.path else Q(unit_id=actor.unit_id)
+    return Q(unit_id=actor.unit_id)
+
+
+def order_visibility(actor) -> Q:
+    """Return the rule deciding which orders ``actor`` may see."""
+    roles = getattr(actor, "roles", frozenset())
+    if not roles:
+        return NOTHING
+    if roles & R.CENTRE_ROLES and roles & set(get_policy()["confidential_roles"]):
+        return Q(pk__isnull=False)  # every order
+    rule = NOTHING
+    if roles & R.CENTRE_ROLES:
+        rule |= ~RESTRICTED | Q(created_by=actor)
+    unit_q = actor_unit_ids_q(actor)
+    if unit_q is not None:
+        rule |= Q(Exists(Assignment.objects.filter(unit_q, order=OuterRef("pk"))))
+    return rule
+
+
+def visible_orders(actor) -> QuerySet[WorkOrder]:
+    return WorkOrder.objects.filter(order_visibility(actor))
+
+
+def access_order(actor, order_id: int, *, for_update: bool = False) -> WorkOrder:
+    """Return the order if ``actor`` may see it; NotFound otherwise (also when it does not exist)."""
+    qs = visible_orders(actor).filter(pk=order_id)
+    if for_update:
+        # Lock the order row itself (the visibility filter may join; lock after checking).
+        if not qs.exists():
+            raise NotFound("No such work order.")
+        return WorkOrder.objects.select_for_update().get(pk=order_id)
+    order = qs.select_related("request_type", "urgency", "category", "street", "lead_unit").first()
+    if order is None:
+        raise NotFound("No such work order.")
+    return order
+
+
+def access_order_by_number(actor, number: str) -> WorkOrder:
+    order = visible_orders(actor).filter(number=number).only("pk").first()
+    if order is None:
+        raise NotFound("No such work order.")
+    return access_order(actor, order.pk)
+
+
+def is_centre(actor) -> bool:
+    return bool(actor.roles & R.CENTRE_ROLES)
+
+
+def is_restricted(order: WorkOrder) -> bool:
+    return order.is_confidential or order.request_type.is_whistleblowing
+
+
+def actor_assignments(actor, order: WorkOrder, *, active_only: bool = True) -> QuerySet[Assignment]:
+    """Return the assignments of ``order`` that ``actor`` works on as a unit member."""
+    unit_q = actor_unit_ids_q(actor)
+    if unit_q is None:
+        return Assignment.objects.none()
+    qs = Assignment.objects.filter(unit_q, order=order)
+    if active_only:
+        qs = qs.filter(state__in=ACTIVE_ASSIGNMENT_STATES)
+    return qs
+
+
+def requester_contact(actor, order: WorkOrder) -> dict[str, str]:
+    """Return the requester's name and phone as ``actor`` may see them without a reveal."""
+    if is_centre(actor):
+        return {"name": order.requester_name, "phone": order.requester_phone, "masked": False}
+    if is_restricted(order) and not order.identity_disclosure_agreed:
+        return {"name": "保密", "phone": "保密", "masked": True}
+    return {"name": mask_name(order.requester_name), "phone": mask_phone(order.requester_phone), "masked": True}
+
+
+def can_reveal(actor, order: WorkOrder) -> bool:
+    if is_centre(actor):
+        return True
+    if is_restricted(order) and not order.identity_disclosure_agreed:
+        return False
+    return actor_assignments(actor, order).exists()
+
+
+def check_can_reveal(actor, order: WorkOrder) -> None:
+    if not can_reveal(actor, order):
+        raise NotPermitted("The requester's identity is protected on this order.")

@@ -1,0 +1,503 @@
+"""Work orders, their assignments to units, replies, applications (extension, return, termination),
+supervision, callbacks, contact logs, notes, attachments and the append-only event log.
+
+Business rules live in ``actions``; the models carry data and database constraints only.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from . import states as S
+
+
+class OrderState(models.TextChoices):
+    SUBMITTED = S.SUBMITTED, _("Submitted (待受理)")
+    PENDING_DISPATCH = S.PENDING_DISPATCH, _("Pending dispatch (待派单)")
+    DISPATCHED = S.DISPATCHED, _("Dispatched (已派单)")
+    IN_PROGRESS = S.IN_PROGRESS, _("In progress (办理中)")
+    REPLIED = S.REPLIED, _("Replied (已答复)")
+    PENDING_CALLBACK = S.PENDING_CALLBACK, _("Pending callback (待回访)")
+    CLOSED = S.CLOSED, _("Closed (已办结)")
+    ANSWERED = S.ANSWERED, _("Answered directly (直接答复)")
+    REJECTED = S.REJECTED, _("Disposed (分类处置)")
+    MERGED = S.MERGED, _("Merged (已并单)")
+    TERMINATED = S.TERMINATED, _("Terminated (终止办理)")
+
+
+class Channel(models.TextChoices):
+    CALL = "call", _("Call (来电)")
+    LETTER = "letter", _("Letter (来信)")
+    WEB = "web", _("Web (网上留言)")
+    TRANSFER = "transfer", _("Transfer (上级转办)")
+
+
+class WarningLevel(models.TextChoices):
+    NONE = "none", _("None")
+    YELLOW = "yellow", _("Yellow (黄牌)")
+    RED = "red", _("Red (红牌)")
+
+
+class Satisfaction(models.TextChoices):
+    SATISFIED = "satisfied", _("Satisfied (满意)")
+    BASICALLY = "basically", _("Basically satisfied (基本满意)")
+    DISSATISFIED = "dissatisfied", _("Dissatisfied (不满意)")
+
+
+class SupervisionLevel(models.TextChoices):
+    NONE = "none", _("None")
+    REMIND = "remind", _("Reminder (催办)")
+    SUPERVISE = "supervise", _("Supervision (督办)")
+    ESCALATE = "escalate", _("Escalation (挂牌督办)")
+
+
+class WorkOrder(models.Model):
+    number = models.CharField(_("order number"), max_length=24, unique=True)
+    query_code_hash = models.CharField(max_length=64, editable=False)
+    state = models.CharField(_("state"), max_length=20, choices=OrderState.choices, db_index=True)
+
+    channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices)
+    source = models.CharField(_("source"), max_length=64, blank=True, help_text=_("e.g. 市长公开电话, 书记信箱"))
+    upstream_ref = models.CharField(_("upstream reference"), max_length=64, blank=True, db_index=True)
+    request_type = models.ForeignKey("directory.RequestType", on_delete=models.PROTECT, verbose_name=_("request type"))
+    urgency = models.ForeignKey("directory.Urgency", on_delete=models.PROTECT, verbose_name=_("urgency"))
+    category = models.ForeignKey(
+        "directory.Category", null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("category")
+    )
+    subject = models.CharField(_("subject"), max_length=200)
+    text = models.TextField(_("full text"))
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    street = models.ForeignKey(
+        "directory.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("street")
+    )
+    community = models.ForeignKey(
+        "directory.Unit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("community"),
+    )
+
+    requester_name = models.CharField(_("requester name"), max_length=64, blank=True)
+    requester_phone = models.CharField(_("requester phone"), max_length=32, blank=True, db_index=True)
+    is_anonymous = models.BooleanField(_("anonymous"), default=False)
+    is_confidential = models.BooleanField(
+        _("confidential"), default=False, help_text=_("Whistle-blowing or a confidentiality request.")
+    )
+    identity_disclosure_agreed = models.BooleanField(
+        _("requester agreed to disclose identity to the unit"), default=False
+    )
+    consent_publish = models.BooleanField(_("consent to publish"), default=False)
+    reply_wanted = models.BooleanField(_("reply wanted"), default=True)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), db_index=True)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
+    signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
+    replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
+    reply_approved_at = models.DateTimeField(_("reply approved at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    # The current lead unit (denormalised from the active lead assignment, for lists and filters).
+    lead_unit = models.ForeignKey(
+        "directory.Unit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("lead unit"),
+    )
+    # Clocks: stored, recomputed by actions (never by readers).
+    sign_due = models.DateTimeField(_("sign-for due"), null=True, blank=True)
+    handle_due = models.DateTimeField(_("handling due"), null=True, blank=True)
+    handle_unit = models.CharField(max_length=4, blank=True)
+    handle_started_at = models.DateTimeField(null=True, blank=True)
+    callback_due = models.DateTimeField(_("callback due"), null=True, blank=True)
+    sign_warn_at = models.DateTimeField(null=True, blank=True)
+    handle_warn_at = models.DateTimeField(null=True, blank=True)
+    callback_warn_at = models.DateTimeField(null=True, blank=True)
+    warn_at = models.DateTimeField(_("warning at"), null=True, blank=True)
+    due_at = models.DateTimeField(_("current deadline"), null=True, blank=True, db_index=True)
+    next_warning_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    warning_level = models.CharField(
+        _("warning"), max_length=8, choices=WarningLevel.choices, default=WarningLevel.NONE, db_index=True
+    )
+    paused_at = models.DateTimeField(null=True, blank=True)
+    extension_days = models.PositiveIntegerField(_("extension (working days)"), default=0)
+
+    repeat_count = models.PositiveIntegerField(_("repeat contacts"), default=0)
+    redo_count = models.PositiveIntegerField(_("redo rounds"), default=0)
+    dissatisfied_count = models.PositiveIntegerField(_("dissatisfied callbacks"), default=0)
+    supervision_level = models.CharField(
+        _("supervision"), max_length=12, choices=SupervisionLevel.choices, default=SupervisionLevel.NONE
+    )
+    master = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_orders",
+        verbose_name=_("merged into"),
+    )
+    disposition_reason = models.CharField(_("disposition reason"), max_length=32, blank=True)
+    article_ref = models.CharField(_("knowledge-base article"), max_length=64, blank=True)
+    public_reply = models.TextField(_("public reply"), blank=True)
+    satisfaction = models.CharField(_("satisfaction"), max_length=16, choices=Satisfaction.choices, blank=True)
+    is_review_candidate = models.BooleanField(_("third-party review candidate"), default=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("work order")
+        verbose_name_plural = _("work orders")
+        indexes = [
+            models.Index(fields=["state", "lead_unit", "due_at"], name="wo_state_unit_due"),
+            models.Index(fields=["lead_unit", "state", "-created_at"], name="wo_unit_state_created"),
+            models.Index(fields=["street", "-created_at"], name="wo_street_created"),
+            models.Index(fields=["category", "-created_at"], name="wo_category_created"),
+            models.Index(fields=["warning_level", "state"], name="wo_warning_state"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(state=S.MERGED) | Q(master__isnull=False), name="merged_order_has_master"
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=S.REJECTED) | ~Q(disposition_reason=""), name="rejected_order_has_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in S.OPEN_STATES
+
+
+class AssignmentRole(models.TextChoices):
+    LEAD = "lead", _("Lead (主办)")
+    SUPPORT = "support", _("Support (协办)")
+
+
+class AssignmentState(models.TextChoices):
+    PENDING_SIGN = "pending_sign", _("To sign (待签收)")
+    SIGNED = "signed", _("Signed (已签收)")
+    REPLIED = "replied", _("Replied (已答复)")
+    RETURNED = "returned", _("Returned (已退回)")
+    WITHDRAWN = "withdrawn", _("Withdrawn (已撤回)")
+
+
+ACTIVE_ASSIGNMENT_STATES = (AssignmentState.PENDING_SIGN, AssignmentState.SIGNED, AssignmentState.REPLIED)
+
+
+class Assignment(models.Model):
+    """派单记录: an order given to a unit, as lead or support, or sub-dispatched to a sub-unit."""
+
+    order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="assignments")
+    unit = models.ForeignKey("directory.Unit", on_delete=models.PROTECT, related_name="assignments")
+    role = models.CharField(_("role"), max_length=8, choices=AssignmentRole.choices)
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="children",
+        verbose_name=_("sub-dispatched from"),
+    )
+    state = models.CharField(_("state"), max_length=16, choices=AssignmentState.choices)
+    designated = models.BooleanField(
+        _("designated by the centre"), default=False, help_text=_("A designated unit may not return twice.")
+    )
+    dispatched_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    dispatched_at = models.DateTimeField(_("dispatched at"))
+    sign_due = models.DateTimeField(_("sign-for due"), null=True, blank=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
+    replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
+    returned_at = models.DateTimeField(_("returned at"), null=True, blank=True)
+    return_reason = models.TextField(_("return reason"), blank=True)
+    instructions = models.TextField(_("instructions"), blank=True)
+
+    class Meta:
+        ordering = ["dispatched_at", "id"]
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        indexes = [models.Index(fields=["unit", "state", "dispatched_at"], name="asg_unit_state")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order"],
+                condition=Q(role="lead", parent__isnull=True, state__in=["pending_sign", "signed", "replied"]),
+                name="one_active_lead_assignment",
+            ),
+            models.UniqueConstraint(
+                fields=["order", "unit"],
+                condition=Q(state__in=["pending_sign", "signed", "replied"]),
+                name="one_active_assignment_per_unit",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order} → {self.unit} ({self.role})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in ACTIVE_ASSIGNMENT_STATES
+
+
+class ReplyState(models.TextChoices):
+    PENDING = "pending", _("Awaiting review (待审核)")
+    APPROVED = "approved", _("Approved (审核通过)")
+    SENT_BACK = "sent_back", _("Sent back (退回修改)")
+    INTERNAL = "internal", _("Internal (to the lead unit)")
+
+
+class Reply(models.Model):
+    """答复: a unit's handling notes (internal) and the public reply text (what the requester reads)."""
+
+    order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="replies")
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="replies")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    internal_notes = models.TextField(_("handling notes (internal)"))
+    public_text = models.TextField(_("public reply"), blank=True)
+    requester_contacted = models.BooleanField(_("requester contacted"), default=False)
+    solved = models.BooleanField(_("solved"), null=True)
+    state = models.CharField(_("state"), max_length=12, choices=ReplyState.choices)
+    created_at = models.DateTimeField(_("created at"))
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_comment = models.TextField(_("review comment"), blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("reply")
+        verbose_name_plural = _("replies")
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} #{self.pk} ({self.order_id})"
+
+
+class ApplicationKind(models.TextChoices):
+    EXTENSION = "extension", _("Extension (延期)")
+    RETURN = "return", _("Return (退单)")
+    TERMINATION = "termination", _("Termination (终止办理)")
+
+
+class ApplicationState(models.TextChoices):
+    PENDING = "pending", _("Pending (待审批)")
+    APPROVED = "approved", _("Approved (同意)")
+    REFUSED = "refused", _("Refused (不同意)")
+
+
+class Application(models.Model):
+    """A unit's request that the centre decides: extension, return or termination."""
+
+    kind = models.CharField(_("kind"), max_length=12, choices=ApplicationKind.choices)
+    order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="applications")
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="applications")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    requested_at = models.DateTimeField(_("requested at"))
+    reason = models.TextField(_("reason"))
+    working_days = models.PositiveIntegerField(_("working days"), null=True, blank=True)
+    state = models.CharField(
+        _("state"), max_length=10, choices=ApplicationState.choices, default=ApplicationState.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+    old_due = models.DateTimeField(null=True, blank=True)
+    new_due = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "kind"], condition=Q(state="pending"), name="one_pending_application_per_kind"
+            ),
+            models.CheckConstraint(condition=~Q(kind="extension") | Q(working_days__gte=1), name="extension_has_days"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} #{self.pk} ({self.order_id})"
+
+
+class Supervision(models.Model):
+    """催办 / 督办 / 挂牌督办 of an order."""
+
+    order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="supervisions")
+    level = models.CharField(_("level"), max_length=12, choices=SupervisionLevel.choices)
+    unit = models.ForeignKey("directory.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField()
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("supervision")
+        verbose_name_plural = _("supervisions")
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} #{self.pk} ({self.order_id})"
+
+
+class CallbackOutcome(models.TextChoices):
+    REACHED = "reached", _("Reached (已接通)")
+    NO_ANSWER = "no_answer", _("No answer (无人接听)")
+    REFUSED = "refused", _("Refused (拒绝回访)")
+    WRONG_NUMBER = "wrong_number", _("Wrong number (号码错误)")
+
+
+class Callback(models.Model):
+    """回访: one attempt to call the requester back, and what they said."""
+
+    order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="callbacks")
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField()
+    round = models.PositiveIntegerField(_("redo round"), default=0)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=CallbackOutcome.choices)
+    contacted = models.BooleanField(_("unit contacted the requester"), null=True)
+    solved = models.BooleanField(_("solved"), null=True)
+    satisfaction = models.CharField(_("satisfaction"), max_length=16, choices=Satisfaction.choices, blank=True)
+    score5 = models.PositiveSmallIntegerField(_("5-level score"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("callback")
+        verbose_name_plural = _("callbacks")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(score5__isnull=True) | (Q(score5__gte=1) & Q(score5__lte=5)), name="score5_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} #{self.pk} ({self.order_id})"
+
+
+class ContactLog(models.Model):
+    """Who called the requester, when, and what came of it."""
+
+    order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="contact_logs")
+    unit = models.ForeignKey("directory.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField()
+    method = models.CharField(_("method"), max_length=16, default="phone")
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("contact log")
+        verbose_name_plural = _("contact logs")
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} #{self.pk} ({self.order_id})"
+
+
+class Note(models.Model):
+    """An internal note on an order (never public)."""
+
+    order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    unit = models.ForeignKey("directory.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    text = models.TextField(_("text"))
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("note")
+        verbose_name_plural = _("notes")
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} #{self.pk} ({self.order_id})"
+
+
+def attachment_path(instance, filename: str) -> str:
+    return f"attachments/{timezone.now():%Y/%m}/{instance.order_id}/{filename}"
+
+
+class Attachment(models.Model):
+    order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path)
+    name = models.CharField(_("name"), max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    is_public = models.BooleanField(_("public"), default=False)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} #{self.pk} ({self.order_id})"
+
+
+class AppendOnlyError(RuntimeError):
+    pass
+
+
+class Event(models.Model):
+    """The append-only audit trail of an order: every change, with actor, time, from/to, reason, payload."""
+
+    order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("kind"), max_length=32, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(_("actor"), max_length=100, blank=True)
+    unit = models.ForeignKey("directory.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("at"), db_index=True)
+    from_state = models.CharField(max_length=20, blank=True)
+    to_state = models.CharField(max_length=20, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+    is_public = models.BooleanField(_("public"), default=False)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        indexes = [
+            models.Index(fields=["order", "at"], name="event_order_at"),
+            models.Index(fields=["kind", "at"], name="event_kind_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} #{self.pk} ({self.order_id})"
+
+    def save(self, *args, **kwargs):
+        # Append-only: an event is written once and never changed.
+        if self.pk is not None:
+            raise AppendOnlyError("events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("events are append-only")
+
+
+class OrderSequence(models.Model):
+    """The last order number issued per day (one row per day, bumped atomically)."""
+
+    day = models.CharField(max_length=8, primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.last}"
