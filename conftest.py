@@ -21,3 +21,11 @@ def _fresh_policy_caches():
     yield
     invalidate_policy()
     invalidate_calendar()
+
+
+@pytest.fixture
+def cast(db):
+    """The directory, the calendar and one user per role (see tests/factories.py)."""
+    from tests.factories import build_cast
+
+    return build_cast()
