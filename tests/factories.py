@@ -87,9 +87,16 @@ def build_cast() -> Cast:
 
 def order_input(**overrides) -> A.OrderInput:
     data = dict(
-        channel="call", request_type="complaint", urgency="normal", category="URB-01-01",
-        subject="工地夜间施工噪音", text="测试用诉求：附近工地每晚施工到深夜。", address="草市街1号",
-        street=CAOSHI, requester_name="测试人", requester_phone="13800001234",
+        channel="call",
+        request_type="complaint",
+        urgency="normal",
+        category="URB-01-01",
+        subject="工地夜间施工噪音",
+        text="测试用诉求：附近工地每晚施工到深夜。",
+        address="草市街1号",
+        street=CAOSHI,
+        requester_name="测试人",
+        requester_phone="13800001234",
     )
     data.update(overrides)
     return A.OrderInput(**data)
@@ -103,25 +110,32 @@ def new_order(cast: Cast, *, now: datetime = T0, actor: User | None = None, **ov
 PATH = ["pending_dispatch", "dispatched", "in_progress", "replied", "pending_callback", "closed"]
 
 
-def drive(cast: Cast, order: WorkOrder, to_state: str, *, now: datetime = T0, lead: str = EDU,
-          supports: tuple[str, ...] = ()) -> WorkOrder:
+def drive(
+    cast: Cast, order: WorkOrder, to_state: str, *, now: datetime = T0, lead: str = EDU, supports: tuple[str, ...] = ()
+) -> WorkOrder:
     """Walk ``order`` along the main path up to ``to_state`` using the real actions."""
     handler = {EDU: cast.edu, CM: cast.cm, CAOSHI: cast.caoshi}[lead]
     steps = {
         "dispatched": lambda: A.do_dispatch_order(
-            cast.dispatcher, order.pk, lead_unit_id=cast.unit(lead).pk,
-            support_unit_ids=[cast.unit(s).pk for s in supports], now=now),
+            cast.dispatcher,
+            order.pk,
+            lead_unit_id=cast.unit(lead).pk,
+            support_unit_ids=[cast.unit(s).pk for s in supports],
+            now=now,
+        ),
         "in_progress": lambda: A.do_sign_assignment(handler, order.pk, now=now),
-        "replied": lambda: A.do_reply_order(handler, order.pk, internal_notes="已处理", public_text="已处理完毕",
-                                            now=now),
+        "replied": lambda: A.do_reply_order(
+            handler, order.pk, internal_notes="已处理", public_text="已处理完毕", now=now
+        ),
         "pending_callback": lambda: A.do_review_reply(cast.reviewer, order.pk, approve=True, now=now),
-        "closed": lambda: A.do_record_callback(cast.callback, order.pk, outcome="reached", contacted=True,
-                                               solved=True, satisfaction="satisfied", now=now),
+        "closed": lambda: A.do_record_callback(
+            cast.callback, order.pk, outcome="reached", contacted=True, solved=True, satisfaction="satisfied", now=now
+        ),
     }
     order.refresh_from_db()
     if order.state == "submitted" and to_state != "submitted":
         A.do_accept_order(cast.operator, order.pk, now=now)
-    for state in PATH[PATH.index("pending_dispatch") + 1:]:
+    for state in PATH[PATH.index("pending_dispatch") + 1 :]:
         order.refresh_from_db()
         if PATH.index(order.state) >= PATH.index(to_state):
             break

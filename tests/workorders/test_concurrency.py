@@ -45,9 +45,7 @@ def test_two_concurrent_dispatches_one_wins():
     order = new_order(cast)
     lead = cast.unit(EDU).pk
 
-    results = run_concurrently(
-        2, lambda i: A.do_dispatch_order(cast.dispatcher, order.pk, lead_unit_id=lead, now=T0)
-    )
+    results = run_concurrently(2, lambda i: A.do_dispatch_order(cast.dispatcher, order.pk, lead_unit_id=lead, now=T0))
     wins = [r for r in results if isinstance(r, WorkOrder)]
     losses = [r for r in results if isinstance(r, DomainError)]
     assert len(wins) == 1, results
@@ -61,9 +59,7 @@ def test_two_concurrent_signs_one_wins():
     order = new_order(cast)
     A.do_dispatch_order(cast.dispatcher, order.pk, lead_unit_id=cast.unit(EDU).pk, now=T0)
 
-    results = run_concurrently(
-        2, lambda i: A.do_sign_assignment([cast.edu, cast.edu_admin][i], order.pk, now=T0)
-    )
+    results = run_concurrently(2, lambda i: A.do_sign_assignment([cast.edu, cast.edu_admin][i], order.pk, now=T0))
     errors = [r for r in results if isinstance(r, DomainError)]
     assert len(errors) == 1 and errors[0].status == 409, results
     assert Event.objects.filter(order=order, kind="sign").count() == 1

@@ -24,10 +24,16 @@ api = NinjaAPI(
 PROBLEM = "application/problem+json"
 
 
+def _problem_response(request, body: dict, status: int):
+    response = api.create_response(request, body, status=status)
+    response["Content-Type"] = PROBLEM
+    return response
+
+
 @api.exception_handler(DomainError)
 def domain_error(request, exc: DomainError):
-    return api.create_response(
-        request, problem(exc.status, exc.code, exc.title, exc.message, exc.errors, **exc.extra), status=exc.status
+    return _problem_response(
+        request, problem(exc.status, exc.code, exc.title, exc.message, exc.errors, **exc.extra), exc.status
     )
 
 
@@ -37,28 +43,26 @@ def validation_error(request, exc: ValidationError):
     for err in exc.errors:
         loc = [str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "payload", "form")]
         errors.setdefault(".".join(loc) or "__all__", []).append(err.get("msg", "invalid"))
-    return api.create_response(
-        request, problem(422, "invalid", "Invalid input", "The request has invalid fields.", errors), status=422
+    return _problem_response(
+        request, problem(422, "invalid", "Invalid input", "The request has invalid fields.", errors), 422
     )
 
 
 @api.exception_handler(AuthenticationError)
 def auth_error(request, exc):
-    return api.create_response(
-        request, problem(401, "unauthenticated", "Unauthenticated", "Log in or send a valid API token."), status=401
+    return _problem_response(
+        request, problem(401, "unauthenticated", "Unauthenticated", "Log in or send a valid API token."), 401
     )
 
 
 @api.exception_handler(Http404)
 def not_found(request, exc):
-    return api.create_response(request, problem(404, "not_found", "Not found", "No such resource."), status=404)
+    return _problem_response(request, problem(404, "not_found", "Not found", "No such resource."), 404)
 
 
 @api.exception_handler(HttpError)
 def http_error(request, exc: HttpError):
-    return api.create_response(
-        request, problem(exc.status_code, "http_error", "Error", str(exc)), status=exc.status_code
-    )
+    return _problem_response(request, problem(exc.status_code, "http_error", "Error", str(exc)), exc.status_code)
 
 
 def _register() -> None:
