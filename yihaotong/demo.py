@@ -237,10 +237,30 @@ OUTCOMES = [
 ]
 
 
+def order_due_after(order_id: int, when: datetime) -> bool:
+    due = WorkOrder.objects.filter(pk=order_id).values_list("handle_due", flat=True).first()
+    return due is not None and due > when
+
+
+# How recent (days) most orders that stay in an open state are.
+RECENT_DAYS = {
+    "submitted": 1,
+    "pending_dispatch": 1,
+    "dispatched": 1.5,
+    "in_progress": 14,
+    "replied": 4,
+    "pending_callback": 3,
+}
+OPEN_TARGETS = set(RECENT_DAYS)
+
+
 def _one_order(i, created, now, rng, users, handlers, streets, streets_by_code, entries, cats):
     t = rng.choice(T.ORDER_TEMPLATES)
     place, street_code = _place(rng, t["address_hint"])
     target = rng.choices([o for o, _ in OUTCOMES], weights=[w for _, w in OUTCOMES])[0]
+    if target in OPEN_TARGETS and rng.random() < 0.85:
+        # Most open orders are recent, as on a real platform; a few old ones show what overdue looks like.
+        created = now - timedelta(days=rng.uniform(0.05, RECENT_DAYS[target]))
     age = (now - created).total_seconds() / 86400
     if age < 2 and target in ("closed", "redo", "terminated"):
         target = "in_progress"
@@ -345,7 +365,7 @@ def _one_order(i, created, now, rng, users, handlers, streets, streets_by_code, 
         if w is None:
             return
         A.do_supervise_order(users["supervisor"], order.pk, level="remind", note="请加快办理", now=w)
-    if rng.random() < 0.08:
+    if rng.random() < 0.08 and order_due_after(order.pk, clock.t + timedelta(days=1)):
         w = clock.step(60, 60 * 24)
         if w is None:
             return

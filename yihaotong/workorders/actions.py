@@ -1180,8 +1180,13 @@ def _redo(order: WorkOrder, actor, now: datetime, reason: str) -> None:
     order.redo_count += 1
     order.closed_at = None
     order.callback_due = order.callback_warn_at = None
-    order.handle_due = None
-    _start_handle_clock(order, now)
+    if _rule_for(order).handle.is_set:
+        order.handle_due = None
+        _start_handle_clock(order, now)
+    else:
+        # A deadline the dispatcher set (特急): the redo gets the same span again.
+        span = (order.handle_due - order.handle_started_at) if order.handle_due and order.handle_started_at else None
+        _start_handle_clock(order, now, handle_due=now + (span or timedelta(hours=24)))
     _sync_current_clock(order)
     lead.state = AssignmentState.SIGNED
     lead.replied_at = None
