@@ -13,14 +13,18 @@ import pytest  # noqa: E402
 @pytest.fixture(autouse=True)
 def _fresh_policy_caches():
     """Policy and calendar caches live per process; tests change the tables under them."""
+    from django.core.cache import cache
+
     from yihaotong.directory.policy import invalidate_policy
     from yihaotong.worktime.loader import invalidate_calendar
 
     invalidate_policy()
     invalidate_calendar()
+    cache.clear()
     yield
     invalidate_policy()
     invalidate_calendar()
+    cache.clear()
 
 
 @pytest.fixture

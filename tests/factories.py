@@ -142,3 +142,49 @@ def drive(
         steps[state]()
     order.refresh_from_db()
     return order
+
+
+# --- added for the workorders / intake action tests ------------------------------------------------------
+
+
+class cast_for_module:  # noqa: N801 - used like a function: ``with cast_for_module(blocker) as cast``
+    """Build the cast once for a test module, inside a transaction rolled back at the end.
+
+    Seeding the directory costs most of a second; a module-scoped fixture built on this shares one cast
+    among the module's tests. Each test still runs in its own savepoint (pytest-django's ``db``), so
+    nothing a test writes leaks into the next one, and nothing of the cast leaks into other modules::
+
+        @pytest.fixture(scope="module")
+        def _module_cast(django_db_setup, django_db_blocker):
+            with cast_for_module(django_db_blocker) as c:
+                yield c
+
+        @pytest.fixture
+        def cast(_module_cast, db):
+            return _module_cast
+    """
+
+    def __init__(self, django_db_blocker):
+        self.blocker = django_db_blocker
+
+    def __enter__(self) -> Cast:
+        from django.db import transaction
+
+        self.unblocked = self.blocker.unblock()
+        self.unblocked.__enter__()
+        self.atomic = transaction.atomic()
+        self.atomic.__enter__()
+        try:
+            return build_cast()
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+
+    def __exit__(self, *exc) -> None:
+        from django.db import transaction
+
+        try:
+            transaction.set_rollback(True)
+            self.atomic.__exit__(None, None, None)
+        finally:
+            self.unblocked.__exit__(None, None, None)

@@ -22,6 +22,13 @@ class TokenAuth(HttpBearer):
 class StaffSessionAuth(SessionAuth):
     """Django sessions of staff, with CSRF checked on unsafe methods."""
 
+    def __call__(self, request: HttpRequest):
+        # Without a logged-in session there is nothing to forge: answer 401 (not a CSRF 403) to anonymous calls.
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        return super().__call__(request)
+
     def authenticate(self, request: HttpRequest, key):
         user = super().authenticate(request, key)
         if user is not None and user.is_active:

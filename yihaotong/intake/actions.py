@@ -36,7 +36,11 @@ class ContactInput:
 
 
 def _contact_row(actor, data: ContactInput, now: datetime, outcome: str) -> Contact:
+    from yihaotong.workorders.models import Channel
+
     errors: dict[str, list[str]] = {}
+    if data.channel not in Channel.values:
+        errors["channel"] = [f"unknown channel {data.channel!r}"]
     if not (data.summary or "").strip():
         errors["summary"] = ["This field is required."]
     rt = urg = street = None

@@ -117,7 +117,13 @@ def record(request, payload: ContactIn):
     if payload.outcome == "direct_answer":
         contact = A.do_answer_contact(actor, data, answer_text=payload.answer_text, article_ref=payload.article_ref)
     elif payload.outcome == "emergency":
-        contact = A.do_transfer_emergency(actor, data, service=payload.emergency_service)
+        try:
+            contact = A.do_transfer_emergency(actor, data, service=payload.emergency_service)
+        except Invalid as exc:
+            # The action calls the field "service"; the request calls it "emergency_service".
+            if "service" in exc.errors:
+                exc.errors["emergency_service"] = exc.errors.pop("service")
+            raise
     elif payload.outcome == "disposition":
         contact = A.do_dispose_contact(
             actor, data, disposition_reason=payload.disposition_reason, answer_text=payload.answer_text

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count
+from django.db.models import Count, Q
 
 from yihaotong.accounts import roles as R
 from yihaotong.core.errors import Invalid, NotPermitted
@@ -20,8 +20,14 @@ def caller_history(actor, phone: str, *, limit: int = 10) -> dict:
     number = normalise_phone(phone)
     if len(number) < 5:
         raise Invalid("Type at least 5 digits.", errors={"phone": ["too short"]})
-    contacts = Contact.objects.filter(phone=number).select_related("order").order_by("-received_at")
     orders = visible_orders(actor).filter(requester_phone=number)
+    # A contact that led to an order the actor may not see (a whistle-blowing report, say) stays hidden too.
+    contacts = (
+        Contact.objects.filter(phone=number)
+        .filter(Q(order__isnull=True) | Q(order__in=visible_orders(actor)))
+        .select_related("order")
+        .order_by("-received_at")
+    )
     open_orders = orders.filter(state__in=S.OPEN_STATES).order_by("-created_at")[:limit]
     recent = orders.order_by("-created_at")[:limit]
     sat = dict(orders.exclude(satisfaction="").values_list("satisfaction").annotate(n=Count("id")))

@@ -194,13 +194,17 @@ def _apply_transition(
     source = order.state
     pause_states = set(get_policy().get("pause_states") or [])
     if source in pause_states and order.paused_at and order.handle_due:
-        # Leaving a paused state moves the handling deadline by the time spent there.
+        # Leaving a paused state moves the handling deadline, and its yellow warning, by the time spent there.
         cal = get_calendar()
         if order.handle_unit == "wd":
             spent = cal.working_seconds_between(order.paused_at, now)
             order.handle_due = cal.add_working_seconds(order.handle_due, spent)
+            if order.handle_warn_at:
+                order.handle_warn_at = cal.add_working_seconds(order.handle_warn_at, spent)
         else:
             order.handle_due = order.handle_due + (now - order.paused_at)
+            if order.handle_warn_at:
+                order.handle_warn_at = order.handle_warn_at + (now - order.paused_at)
         order.paused_at = None
     if t.target in pause_states:
         order.paused_at = now
@@ -259,6 +263,12 @@ def _actor_assignment(actor, order: WorkOrder, assignment_id: int | None) -> Ass
     # Prefer the assignment of the actor's own unit, then the lead.
     items.sort(key=lambda a: (a.unit_id != actor.unit_id, a.role != AssignmentRole.LEAD, a.id))
     return items[0]
+
+
+def _require_active_part(actor, order: WorkOrder) -> None:
+    """Unit members write on an order only while their unit holds an active part of it."""
+    if not is_centre(actor) and not actor_assignments(actor, order).exists():
+        raise NotPermitted("Your unit holds no active assignment of this order.")
 
 
 def _require_unit_role(actor) -> None:
@@ -699,6 +709,17 @@ def do_request_return(
     return app
 
 
+def _close_pending_applications(order: WorkOrder, actor, now: datetime, *, except_pk: int | None = None) -> None:
+    """Refuse the applications left pending when the order moves on without them (returned, terminated)."""
+    pending = Application.objects.filter(order=order, state=ApplicationState.PENDING).exclude(pk=except_pk)
+    for app in pending.select_for_update():
+        app.state = ApplicationState.REFUSED
+        app.decided_by = actor
+        app.decided_at = now
+        app.decision_note = "superseded: the order left the unit"
+        app.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
+
+
 def _lock_application(actor, application_id: int, kind: str) -> tuple[Application, WorkOrder]:
     app = Application.objects.filter(pk=application_id, kind=kind).only("order_id").first()
     if app is None:
@@ -729,6 +750,7 @@ def do_decide_return(
                 unit=asg.unit,
                 payload={"application": app.pk, "note": note},
             )
+            _close_pending_applications(order, actor, now, except_pk=app.pk)
             # The whole dispatch goes back: withdraw the other units' parts too.
             for other in (
                 Assignment.objects.select_for_update()
@@ -855,10 +877,12 @@ def do_decide_extension(
             public=True,
             payload={"old_due": old_due.isoformat(), "new_due": new_due.isoformat(), "working_days": app.working_days},
         )
+        # A working-day due is the local midnight that ends the last working day: name that day, not the next.
+        last_day = timezone.localtime(new_due - timedelta(microseconds=1), TZ)
         _notify_requester_sms(
             order,
             "extension_approved",
-            f"您的工单{order.number}办理期限延长至{timezone.localtime(new_due, TZ):%Y-%m-%d}。",
+            f"您的工单{order.number}办理期限延长至{last_day:%Y-%m-%d}。",
             now,
         )
     else:
@@ -949,6 +973,7 @@ def do_review_reply(actor, order_id: int, *, approve: bool, comment: str = "", n
     """Approve the lead unit's reply (to callback) or send it back with comments."""
     now = _now(now)
     order = _lock(actor, order_id)
+    S.check_transition("approve_reply" if approve else "send_back", order.state, actor.roles, comment)
     reply = Reply.objects.select_for_update().filter(order=order, state=ReplyState.PENDING).last()
     if reply is None:
         raise InvalidTransition("There is no reply waiting for review.", state=order.state)
@@ -1024,6 +1049,7 @@ def do_decide_termination(
             order, "approve_termination", actor, now, reason=app.reason, payload={"application": app.pk, "note": note}
         )
         order.closed_at = now
+        _close_pending_applications(order, actor, now, except_pk=app.pk)
         for asg in Assignment.objects.select_for_update().filter(order=order, state__in=ACTIVE_ASSIGNMENT_STATES):
             asg.state = AssignmentState.WITHDRAWN
             asg.save(update_fields=["state"])
@@ -1088,6 +1114,7 @@ def do_add_note(actor, order_id: int, *, text: str, now: datetime | None = None)
         raise Invalid("The note is empty.", errors={"text": ["This field is required."]})
     order = _lock(actor, order_id)
     S.check_side_action("note", order.state, actor.roles)
+    _require_active_part(actor, order)
     note = Note.objects.create(
         order=order, author=actor, unit=actor.unit if not is_centre(actor) else None, at=now, text=text.strip()
     )
@@ -1129,6 +1156,7 @@ def do_add_attachment(
     now = _now(now)
     order = _lock(actor, order_id)
     S.check_side_action("attach", order.state, actor.roles)
+    _require_active_part(actor, order)
     content_type = getattr(uploaded_file, "content_type", "") or "application/octet-stream"
     errors = []
     if content_type not in ALLOWED_ATTACHMENT_TYPES:
@@ -1270,7 +1298,10 @@ def do_record_callback(
             _sync_current_clock(order)
     else:
         attempts = Callback.objects.filter(order=order, round=order.redo_count).count()
-        if attempts >= int(policy["callback_max_attempts"]) or outcome == CallbackOutcome.WRONG_NUMBER:
+        if attempts >= int(policy["callback_max_attempts"]) or outcome in (
+            CallbackOutcome.WRONG_NUMBER,
+            CallbackOutcome.REFUSED,
+        ):
             _apply_transition(
                 order,
                 "close",
@@ -1365,15 +1396,23 @@ def _sweep_one(order_id: int, now: datetime) -> int:
         return 0
     level = D.warning_level(now, order.warn_at, order.due_at)
     raised = 0
-    if D.LEVEL_RANK[level] > D.LEVEL_RANK[order.warning_level]:
-        clock = S.CLOCK_OF_STATE.get(order.state, "")
+    clock = S.CLOCK_OF_STATE.get(order.state, "")
+    due_key = order.due_at.isoformat() if order.due_at else None
+    already = Event.objects.filter(
+        order=order, kind=f"warning_{level}", payload__clock=clock, payload__due=due_key
+    ).exists()
+    if D.LEVEL_RANK[level] > D.LEVEL_RANK[order.warning_level] and already:
+        # The same warning on the same deadline was raised before the order left and re-entered this
+        # clock (e.g. a reply sent back): keep the level, do not notify twice.
+        order.warning_level = level
+    elif D.LEVEL_RANK[level] > D.LEVEL_RANK[order.warning_level]:
         record_event(
             order,
             f"warning_{level}",
             None,
             now,
             unit=order.lead_unit,
-            payload={"clock": clock, "due": order.due_at.isoformat() if order.due_at else None},
+            payload={"clock": clock, "due": due_key},
         )
         order.warning_level = level
         raised = 1

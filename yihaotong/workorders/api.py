@@ -13,7 +13,7 @@ from yihaotong.core.api import paginate
 from . import actions as A
 from . import schemas as SC
 from . import states as S
-from .access import access_order, is_centre, requester_contact
+from .access import access_order, is_centre, requester_contact, visible_orders
 from .models import Application, OrderState, Reply, WorkOrder
 from .selectors import OrderFilter, list_orders, visible_events
 
@@ -322,7 +322,13 @@ def order_applications(request, order_id: int):
     summary="Decide an extension, return or termination",
 )
 def decide(request, application_id: int, payload: SC.DecisionIn):
-    kind = Application.objects.filter(pk=application_id).values_list("kind", flat=True).first()
+    # Look the application up through the order's visibility rule: an application of an order the actor may
+    # not see is "not found" with the same words as a missing one (architecture.md §3.3).
+    kind = (
+        Application.objects.filter(pk=application_id, order__in=visible_orders(request.auth))
+        .values_list("kind", flat=True)
+        .first()
+    )
     deciders = {
         "extension": A.do_decide_extension,
         "return": A.do_decide_return,

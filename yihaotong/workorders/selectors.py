@@ -59,7 +59,11 @@ def list_orders(actor, f: OrderFilter) -> QuerySet[WorkOrder]:
             errors["state"] = [f"unknown state {s!r}" for s in sorted(unknown)]
         qs = qs.filter(state__in=states)
     if f.unit:
-        qs = qs.filter(lead_unit__id=int(f.unit)) if f.unit.isdigit() else qs.filter(lead_unit__code=f.unit)
+        # Street and community codes are all digits (statistical codes), so a number may be a code or an id.
+        by_unit = Q(lead_unit__code=f.unit)
+        if f.unit.isdigit():
+            by_unit |= Q(lead_unit__id=int(f.unit))
+        qs = qs.filter(by_unit)
     if f.assigned_unit:
         from .models import ACTIVE_ASSIGNMENT_STATES, Assignment
 

@@ -1,0 +1,1 @@
+"""Benchmarks (architecture.md §5): scripts that print JSON; see bench/README.md."""
