@@ -1,0 +1,51 @@
+"""The console command and the settings' two modes, run as real subprocesses."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+SUBCOMMANDS = ["demo", "serve", "worker", "migrate", "seed-demo", "manage"]
+
+
+def run(args, **env):
+    full_env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY")}
+    full_env.update(env)
+    return subprocess.run(
+        [sys.executable, "-m", "yihaotong.cli", *args], capture_output=True, text=True, env=full_env, timeout=120
+    )
+
+
+@pytest.mark.parametrize("sub", SUBCOMMANDS)
+def test_every_subcommand_has_help(sub):
+    result = run([sub, "--help"])
+    assert result.returncode == 0, result.stderr
+    assert "usage: yihaotong" in result.stdout
+
+
+def test_production_mode_refuses_to_start_without_a_secret(tmp_path):
+    result = run(["migrate"], YIHAOTONG_MODE="production", DATABASE_URL=f"sqlite:///{tmp_path}/x.sqlite3")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_mode_requires_a_database_url():
+    result = run(["migrate"], YIHAOTONG_MODE="production", SECRET_KEY="x" * 50)
+    assert result.returncode != 0
+    assert "DATABASE_URL must be set" in result.stderr
+
+
+def test_embedded_default_migrates_into_var_with_wal(tmp_path):
+    result = run(["migrate", "--verbosity", "0"], YIHAOTONG_VAR_DIR=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    db = tmp_path / "yihaotong.sqlite3"
+    assert db.exists()
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        years = {row[0] for row in conn.execute("SELECT year FROM worktime_calendaryear")}
+    assert {2025, 2026} <= years
