@@ -109,7 +109,7 @@ def test_unknown_and_invisible_applications_are_the_same_404(api, make_order):
 
 
 def test_failure_after_partial_writes_rolls_everything_back(api, make_order):
-    """The dispatch writes its event before it finds the deadline in the past: the 422 leaves no trace."""
+    """The dispatch records its event before it finds the deadline in the past: the 422 leaves no trace."""
     order = make_order("pending_dispatch")
     before = _rows()
     past = (timezone.now() - timedelta(hours=1)).isoformat()

@@ -606,3 +606,17 @@ def test_unparseable_body_is_a_400_problem(api):
     resp = api.client(api.cast.operator).post(f"{API}/orders", "{not json", content_type="application/json")
     assert_problem(resp, 400)
     assert not WorkOrder.objects.exists()
+
+
+def test_a_unit_that_gave_the_order_back_is_offered_nothing(api, make_order):
+    c = api.cast
+    order = make_order("dispatched", lead=EDU)
+    app = ok(api.post(c.edu, f"/orders/{order.pk}/return-requests", {"reason": "不属于本单位职责"}), 201)
+    ok(api.post(c.dispatcher, f"/orders/applications/{app['id']}/decide", {"approve": True}))
+    ok(api.post(c.dispatcher, f"/orders/{order.pk}/dispatch", {"lead_unit_id": c.unit(CM).pk}))
+    assert "sign" in ok(api.get(c.cm, f"/orders/{order.pk}"))["actions"]
+    former = ok(api.get(c.edu, f"/orders/{order.pk}"))  # it still reads the history of its part
+    assert former["actions"] == []
+    for path, body in (("sign", {}), ("notes", {"text": "仍在跟进"}), ("contact-logs", {"note": "x"})):
+        assert_problem(api.post(c.edu, f"/orders/{order.pk}/{path}", body), 403)
+    assert_problem(api.post(c.edu, f"/orders/{order.pk}/reveal-contact", {"reason": "联系诉求人"}), 403)

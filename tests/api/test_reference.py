@@ -81,10 +81,10 @@ def test_calendar_years_and_a_year(api):
 
 
 def test_calendar_of_a_missing_year_is_404(api):
-    year = 2031
-    assert not CalendarYear.objects.filter(year=year).exists()
+    known = set(CalendarYear.objects.values_list("year", flat=True))
+    year = 2031 if 2031 not in known else max(known) + 1  # 2031 is entered by nobody before 2030
     body = assert_problem(api.get(api.cast.operator, f"/calendar/{year}"), 404, "not_found")
-    assert "2031" in body["detail"]
+    assert str(year) in body["detail"]
 
 
 def test_me(api):

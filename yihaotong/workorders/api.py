@@ -13,7 +13,7 @@ from yihaotong.core.api import paginate
 from . import actions as A
 from . import schemas as SC
 from . import states as S
-from .access import access_order, is_centre, requester_contact, visible_orders
+from .access import access_order, actor_assignments, is_centre, requester_contact, visible_orders
 from .models import Application, OrderState, Reply, WorkOrder
 from .selectors import OrderFilter, list_orders, visible_events
 
@@ -47,6 +47,13 @@ def _list_item(actor, o: WorkOrder) -> dict:
         "supervision_level": o.supervision_level,
         "is_confidential": o.is_confidential,
     }
+
+
+def _actions(actor, order: WorkOrder) -> list[str]:
+    """Return the moves to offer: a unit that holds no active part of the order (it returned it, say) has none."""
+    if not is_centre(actor) and not actor_assignments(actor, order).exists():
+        return []
+    return S.available_actions(order.state, actor.roles)
 
 
 def order_detail(actor, order: WorkOrder) -> dict:
@@ -93,7 +100,7 @@ def order_detail(actor, order: WorkOrder) -> dict:
                 }
                 for a in assignments
             ],
-            "actions": S.available_actions(order.state, actor.roles),
+            "actions": _actions(actor, order),
         }
     )
     return data
