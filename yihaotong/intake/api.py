@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from yihaotong.core.errors import Invalid
 from yihaotong.workorders.actions import OrderInput
@@ -157,11 +157,14 @@ def record(request, payload: ContactIn):
                 source=payload.source,
             ),
         )
-    return 201, {
-        "contact": _contact_out(contact),
-        "order": order_detail(actor, order) if order is not None else None,
-        "query_code": code,
-    }
+    return Status(
+        201,
+        {
+            "contact": _contact_out(contact),
+            "order": order_detail(actor, order) if order is not None else None,
+            "query_code": code,
+        },
+    )
 
 
 @router.get("/history", response=History, summary="The caller's history by phone number (screen pop)")

@@ -58,7 +58,9 @@ def access_order(actor, order_id: int, *, for_update: bool = False) -> WorkOrder
         if not qs.exists():
             raise NotFound("No such work order.")
         return WorkOrder.objects.select_for_update().get(pk=order_id)
-    order = qs.select_related("request_type", "urgency", "category", "street", "lead_unit").first()
+    order = qs.select_related(
+        "request_type", "urgency", "category", "street", "community", "lead_unit", "master"
+    ).first()
     if order is None:
         raise NotFound("No such work order.")
     return order

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django.http import HttpRequest
-from ninja import File, Query, Router, Schema
+from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from yihaotong.core.api import paginate
@@ -155,7 +155,7 @@ def create(request, payload: SC.OrderCreate):
     data = payload.dict()
     accepted = data.pop("accepted")
     order, code = A.do_create_order(request.auth, A.OrderInput(**data), accepted=accepted)
-    return 201, {"order": _detail(request, order.pk), "query_code": code}
+    return Status(201, {"order": _detail(request, order.pk), "query_code": code})
 
 
 @router.get("/by-number/{number}", response=SC.OrderOut, summary="Find a work order by its number")
@@ -294,7 +294,7 @@ def _app_out(app_id: int) -> dict:
 @router.post("/{int:order_id}/return-requests", response={201: SC.ApplicationOut}, summary="Ask to return (退单)")
 def request_return(request, order_id: int, payload: SC.ReasonIn):
     app = A.do_request_return(request.auth, order_id, reason=payload.reason, assignment_id=payload.assignment_id)
-    return 201, _app_out(app.pk)
+    return Status(201, _app_out(app.pk))
 
 
 @router.post("/{int:order_id}/extension-requests", response={201: SC.ApplicationOut}, summary="Ask for an extension")
@@ -306,7 +306,7 @@ def request_extension(request, order_id: int, payload: SC.ExtensionIn):
         reason=payload.reason,
         assignment_id=payload.assignment_id,
     )
-    return 201, _app_out(app.pk)
+    return Status(201, _app_out(app.pk))
 
 
 @router.post(
@@ -314,7 +314,7 @@ def request_extension(request, order_id: int, payload: SC.ExtensionIn):
 )
 def request_termination(request, order_id: int, payload: SC.ReasonIn):
     app = A.do_request_termination(request.auth, order_id, reason=payload.reason, assignment_id=payload.assignment_id)
-    return 201, _app_out(app.pk)
+    return Status(201, _app_out(app.pk))
 
 
 @router.get("/{int:order_id}/applications", response=list[SC.ApplicationOut], summary="Applications of the order")
@@ -378,13 +378,13 @@ def supervise(request, order_id: int, payload: SC.SuperviseIn):
 @router.post("/{int:order_id}/notes", response={201: SC.Done}, summary="Add an internal note")
 def note(request, order_id: int, payload: SC.NoteIn):
     n = A.do_add_note(request.auth, order_id, text=payload.text)
-    return 201, {"id": n.pk, "kind": "note"}
+    return Status(201, {"id": n.pk, "kind": "note"})
 
 
 @router.post("/{int:order_id}/contact-logs", response={201: SC.Done}, summary="Log a contact with the requester")
 def contact_log(request, order_id: int, payload: SC.ContactLogIn):
     log = A.do_log_contact(request.auth, order_id, note=payload.note, method=payload.method)
-    return 201, {"id": log.pk, "kind": "contact_log"}
+    return Status(201, {"id": log.pk, "kind": "contact_log"})
 
 
 class AttachmentOut(Schema):
@@ -397,7 +397,7 @@ class AttachmentOut(Schema):
 @router.post("/{int:order_id}/attachments", response={201: AttachmentOut}, summary="Upload an attachment")
 def attach(request, order_id: int, file: File[UploadedFile], is_public: bool = False):
     att = A.do_add_attachment(request.auth, order_id, uploaded_file=file, is_public=is_public)
-    return 201, {"id": att.pk, "name": att.name, "size": att.size, "content_type": att.content_type}
+    return Status(201, {"id": att.pk, "name": att.name, "size": att.size, "content_type": att.content_type})
 
 
 @router.post("/{int:order_id}/callbacks", response=SC.OrderOut, summary="Record a callback (回访)")
