@@ -12,7 +12,9 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ["groups", "is_service", "is_active", "is_staff"]
     search_fields = ["username", "display_name", "unit__name"]
     autocomplete_fields = ["unit"]
-    fieldsets = BaseUserAdmin.fieldsets + ((_("一号通"), {"fields": ["display_name", "phone", "unit", "is_service"]}),)
+    fieldsets = BaseUserAdmin.fieldsets + (
+        (_("Yihaotong"), {"fields": ["display_name", "phone", "unit", "is_service"]}),
+    )
     actions = ["issue_token"]
 
     @admin.action(description=_("Issue an API token (service accounts)"))

@@ -18,18 +18,18 @@ SYSADMIN = "sysadmin"
 INTEGRATION = "integration"
 
 ROLE_LABELS = {
-    OPERATOR: _("Operator (话务员)"),
-    DISPATCHER: _("Dispatcher (派单员)"),
-    HANDLER: _("Handler (承办人)"),
-    UNIT_ADMIN: _("Unit admin (单位管理员)"),
-    REVIEWER: _("Reviewer (审核员)"),
-    CALLBACK_AGENT: _("Callback agent (回访员)"),
-    SUPERVISOR: _("Supervisor (督办员)"),
-    KB_EDITOR: _("KB editor (知识库管理员)"),
-    PANEL_MEMBER: _("Panel member (评议代表)"),
-    LEADER: _("Leader / analyst (领导)"),
-    SYSADMIN: _("System admin (系统管理员)"),
-    INTEGRATION: _("Integration (接口账号)"),
+    OPERATOR: _("Operator"),
+    DISPATCHER: _("Dispatcher"),
+    HANDLER: _("Handler"),
+    UNIT_ADMIN: _("Unit admin"),
+    REVIEWER: _("Reviewer"),
+    CALLBACK_AGENT: _("Callback agent"),
+    SUPERVISOR: _("Supervisor"),
+    KB_EDITOR: _("KB editor"),
+    PANEL_MEMBER: _("Panel member"),
+    LEADER: _("Leader / analyst"),
+    SYSADMIN: _("System admin"),
+    INTEGRATION: _("Integration"),
 }
 ALL_ROLES = tuple(ROLE_LABELS)
 

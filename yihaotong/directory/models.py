@@ -31,7 +31,7 @@ class Unit(models.Model):
     )
     # Materialised path of ids, "/3/17/", so that a subtree is one indexed prefix query.
     path = models.CharField(max_length=255, db_index=True, editable=False, default="")
-    duties = models.TextField(_("duties (权责清单)"), blank=True)
+    duties = models.TextField(_("duties"), blank=True)
     phone = models.CharField(_("contact phone"), max_length=32, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     sort = models.IntegerField(_("sort order"), default=0)
@@ -156,11 +156,11 @@ class CatalogueEntry(models.Model):
         null=True,
         blank=True,
         related_name="lead_entries",
-        help_text=_("Empty: the street office of the address leads (属地管理)."),
+        help_text=_("Empty: the street office of the address leads (by territory)."),
     )
     support_units = models.ManyToManyField(Unit, blank=True, related_name="support_entries")
     by_territory = models.BooleanField(
-        _("by territory"), default=False, help_text=_("The street of the address leads (属地管理).")
+        _("by territory"), default=False, help_text=_("The street office of the address leads.")
     )
     keywords = models.TextField(_("keywords"), blank=True)
     duty_basis = models.CharField(_("legal basis"), max_length=255, blank=True)
@@ -171,7 +171,8 @@ class CatalogueEntry(models.Model):
         constraints = [models.UniqueConstraint(fields=["version", "category"], name="catalogue_entry_unique")]
 
     def __str__(self) -> str:
-        return f"{self.category} → {self.lead_unit or _('street of the address')}"
+        lead = self.lead_unit or _("street of the address")
+        return f"{self.category} → {lead}"
 
 
 class LimitUnit(models.TextChoices):
@@ -190,10 +191,10 @@ class TimeLimitRule(models.Model):
     request_type = models.ForeignKey(RequestType, null=True, blank=True, on_delete=models.PROTECT)
     urgency = models.ForeignKey(Urgency, null=True, blank=True, on_delete=models.PROTECT)
     sign_value = models.PositiveIntegerField(_("sign-for limit"))
-    sign_unit = models.CharField(_("sign-for unit"), max_length=4, choices=LimitUnit.choices)
+    sign_unit = models.CharField(_("sign-for limit unit"), max_length=4, choices=LimitUnit.choices)
     handle_value = models.PositiveIntegerField(_("handling limit"), null=True, blank=True)
-    handle_unit = models.CharField(_("handling unit"), max_length=4, choices=LimitUnit.choices, blank=True)
-    basis = models.CharField(_("basis (文号)"), max_length=255, blank=True)
+    handle_unit = models.CharField(_("handling limit unit"), max_length=4, choices=LimitUnit.choices, blank=True)
+    basis = models.CharField(_("basis (document number)"), max_length=255, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:

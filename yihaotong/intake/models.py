@@ -9,11 +9,11 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ContactOutcome(models.TextChoices):
-    DIRECT_ANSWER = "direct_answer", _("Direct answer (直接答复)")
-    WORK_ORDER = "work_order", _("Work order (生成工单)")
-    ATTACHED = "attached", _("Attached to an open order (重复诉求)")
-    EMERGENCY = "emergency", _("Emergency transfer (紧急转接)")
-    DISPOSITION = "disposition", _("Disposition (分类处置)")
+    DIRECT_ANSWER = "direct_answer", _("Direct answer")
+    WORK_ORDER = "work_order", _("Work order")
+    ATTACHED = "attached", _("Attached to an open order")
+    EMERGENCY = "emergency", _("Emergency transfer")
+    DISPOSITION = "disposition", _("Disposition")
 
 
 class EmergencyService(models.TextChoices):
@@ -28,8 +28,8 @@ class Contact(models.Model):
     source = models.CharField(_("source"), max_length=64, blank=True)
     received_at = models.DateTimeField(_("received at"), db_index=True)
     operator = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    phone = models.CharField(_("phone"), max_length=32, blank=True, db_index=True)
-    name = models.CharField(_("name"), max_length=64, blank=True)
+    phone = models.CharField(_("requester phone"), max_length=32, blank=True, db_index=True)
+    name = models.CharField(_("requester name"), max_length=64, blank=True)
     is_anonymous = models.BooleanField(_("anonymous"), default=False)
     address = models.CharField(_("address"), max_length=255, blank=True)
     street = models.ForeignKey(

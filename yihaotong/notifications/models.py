@@ -9,8 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class OutboxChannel(models.TextChoices):
-    INTERNAL = "internal", _("In-app (站内)")
-    SMS = "sms", _("SMS (短信)")
+    INTERNAL = "internal", _("In-app")
+    SMS = "sms", _("SMS")
     EMAIL = "email", _("Email")
 
 

@@ -11,48 +11,49 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from . import states as S
 
 
 class OrderState(models.TextChoices):
-    SUBMITTED = S.SUBMITTED, _("Submitted (待受理)")
-    PENDING_DISPATCH = S.PENDING_DISPATCH, _("Pending dispatch (待派单)")
-    DISPATCHED = S.DISPATCHED, _("Dispatched (已派单)")
-    IN_PROGRESS = S.IN_PROGRESS, _("In progress (办理中)")
-    REPLIED = S.REPLIED, _("Replied (已答复)")
-    PENDING_CALLBACK = S.PENDING_CALLBACK, _("Pending callback (待回访)")
-    CLOSED = S.CLOSED, _("Closed (已办结)")
-    ANSWERED = S.ANSWERED, _("Answered directly (直接答复)")
-    REJECTED = S.REJECTED, _("Disposed (分类处置)")
-    MERGED = S.MERGED, _("Merged (已并单)")
-    TERMINATED = S.TERMINATED, _("Terminated (终止办理)")
+    SUBMITTED = S.SUBMITTED, _("Submitted")
+    PENDING_DISPATCH = S.PENDING_DISPATCH, _("Pending dispatch")
+    DISPATCHED = S.DISPATCHED, _("Dispatched")
+    IN_PROGRESS = S.IN_PROGRESS, _("In progress")
+    REPLIED = S.REPLIED, _("Replied")
+    PENDING_CALLBACK = S.PENDING_CALLBACK, _("Pending callback")
+    CLOSED = S.CLOSED, _("Closed")
+    ANSWERED = S.ANSWERED, _("Answered directly")
+    REJECTED = S.REJECTED, _("Disposed")
+    MERGED = S.MERGED, _("Merged")
+    TERMINATED = S.TERMINATED, _("Terminated")
 
 
 class Channel(models.TextChoices):
-    CALL = "call", _("Call (来电)")
-    LETTER = "letter", _("Letter (来信)")
-    WEB = "web", _("Web (网上留言)")
-    TRANSFER = "transfer", _("Transfer (上级转办)")
+    CALL = "call", _("Call")
+    LETTER = "letter", _("Letter")
+    WEB = "web", _("Web")
+    TRANSFER = "transfer", _("Transfer")
 
 
 class WarningLevel(models.TextChoices):
     NONE = "none", _("None")
-    YELLOW = "yellow", _("Yellow (黄牌)")
-    RED = "red", _("Red (红牌)")
+    YELLOW = "yellow", _("Yellow")
+    RED = "red", _("Red")
 
 
 class Satisfaction(models.TextChoices):
-    SATISFIED = "satisfied", _("Satisfied (满意)")
-    BASICALLY = "basically", _("Basically satisfied (基本满意)")
-    DISSATISFIED = "dissatisfied", _("Dissatisfied (不满意)")
+    SATISFIED = "satisfied", _("Satisfied")
+    BASICALLY = "basically", _("Basically satisfied")
+    DISSATISFIED = "dissatisfied", _("Dissatisfied")
 
 
 class SupervisionLevel(models.TextChoices):
     NONE = "none", _("None")
-    REMIND = "remind", _("Reminder (催办)")
-    SUPERVISE = "supervise", _("Supervision (督办)")
-    ESCALATE = "escalate", _("Escalation (挂牌督办)")
+    REMIND = "remind", _("Reminder")
+    SUPERVISE = "supervise", _("Supervision")
+    ESCALATE = "escalate", _("Escalation")
 
 
 class WorkOrder(models.Model):
@@ -61,7 +62,9 @@ class WorkOrder(models.Model):
     state = models.CharField(_("state"), max_length=20, choices=OrderState.choices, db_index=True)
 
     channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices)
-    source = models.CharField(_("source"), max_length=64, blank=True, help_text=_("e.g. 市长公开电话, 书记信箱"))
+    source = models.CharField(
+        _("source"), max_length=64, blank=True, help_text=_("e.g. the mayor's public hotline, the secretary's mailbox")
+    )
     upstream_ref = models.CharField(_("upstream reference"), max_length=64, blank=True, db_index=True)
     request_type = models.ForeignKey("directory.RequestType", on_delete=models.PROTECT, verbose_name=_("request type"))
     urgency = models.ForeignKey("directory.Urgency", on_delete=models.PROTECT, verbose_name=_("urgency"))
@@ -138,7 +141,7 @@ class WorkOrder(models.Model):
     redo_count = models.PositiveIntegerField(_("redo rounds"), default=0)
     dissatisfied_count = models.PositiveIntegerField(_("dissatisfied callbacks"), default=0)
     supervision_level = models.CharField(
-        _("supervision"), max_length=12, choices=SupervisionLevel.choices, default=SupervisionLevel.NONE
+        _("supervision level"), max_length=12, choices=SupervisionLevel.choices, default=SupervisionLevel.NONE
     )
     master = models.ForeignKey(
         "self",
@@ -183,16 +186,16 @@ class WorkOrder(models.Model):
 
 
 class AssignmentRole(models.TextChoices):
-    LEAD = "lead", _("Lead (主办)")
-    SUPPORT = "support", _("Support (协办)")
+    LEAD = "lead", _("Lead")
+    SUPPORT = "support", _("Support")
 
 
 class AssignmentState(models.TextChoices):
-    PENDING_SIGN = "pending_sign", _("To sign (待签收)")
-    SIGNED = "signed", _("Signed (已签收)")
-    REPLIED = "replied", _("Replied (已答复)")
-    RETURNED = "returned", _("Returned (已退回)")
-    WITHDRAWN = "withdrawn", _("Withdrawn (已撤回)")
+    PENDING_SIGN = "pending_sign", _("To sign")
+    SIGNED = "signed", _("Signed")
+    REPLIED = "replied", _("Replied")
+    RETURNED = "returned", _("Returned")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 ACTIVE_ASSIGNMENT_STATES = (AssignmentState.PENDING_SIGN, AssignmentState.SIGNED, AssignmentState.REPLIED)
@@ -255,9 +258,9 @@ class Assignment(models.Model):
 
 
 class ReplyState(models.TextChoices):
-    PENDING = "pending", _("Awaiting review (待审核)")
-    APPROVED = "approved", _("Approved (审核通过)")
-    SENT_BACK = "sent_back", _("Sent back (退回修改)")
+    PENDING = "pending", _("Awaiting review")
+    APPROVED = "approved", pgettext_lazy("reply state", "Approved")
+    SENT_BACK = "sent_back", _("Sent back")
     INTERNAL = "internal", _("Internal (to the lead unit)")
 
 
@@ -289,15 +292,15 @@ class Reply(models.Model):
 
 
 class ApplicationKind(models.TextChoices):
-    EXTENSION = "extension", _("Extension (延期)")
-    RETURN = "return", _("Return (退单)")
-    TERMINATION = "termination", _("Termination (终止办理)")
+    EXTENSION = "extension", _("Extension")
+    RETURN = "return", _("Return")
+    TERMINATION = "termination", _("Termination")
 
 
 class ApplicationState(models.TextChoices):
-    PENDING = "pending", _("Pending (待审批)")
-    APPROVED = "approved", _("Approved (同意)")
-    REFUSED = "refused", _("Refused (不同意)")
+    PENDING = "pending", _("Pending")
+    APPROVED = "approved", pgettext_lazy("application state", "Approved")
+    REFUSED = "refused", pgettext_lazy("application state", "Refused")
 
 
 class Application(models.Model):
@@ -356,10 +359,10 @@ class Supervision(models.Model):
 
 
 class CallbackOutcome(models.TextChoices):
-    REACHED = "reached", _("Reached (已接通)")
-    NO_ANSWER = "no_answer", _("No answer (无人接听)")
-    REFUSED = "refused", _("Refused (拒绝回访)")
-    WRONG_NUMBER = "wrong_number", _("Wrong number (号码错误)")
+    REACHED = "reached", _("Reached")
+    NO_ANSWER = "no_answer", _("No answer")
+    REFUSED = "refused", pgettext_lazy("callback outcome", "Refused")
+    WRONG_NUMBER = "wrong_number", _("Wrong number")
 
 
 class Callback(models.Model):

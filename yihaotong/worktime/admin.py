@@ -65,11 +65,11 @@ class CalendarYearAdmin(admin.ModelAdmin):
     def get_changeform_initial_data(self, request):
         return {"source": "admin", **super().get_changeform_initial_data(request)}
 
-    @admin.display(description=_("Holidays (节假日)"), ordering="holiday_count")
+    @admin.display(description=_("Holidays"), ordering="holiday_count")
     def holiday_count(self, obj):
         return obj.holiday_count
 
-    @admin.display(description=_("Make-up working days (调休上班)"), ordering="workday_count")
+    @admin.display(description=_("Make-up working days"), ordering="workday_count")
     def workday_count(self, obj):
         return obj.workday_count
 

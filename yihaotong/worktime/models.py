@@ -25,14 +25,14 @@ class CalendarYear(models.Model):
         _("notice"),
         max_length=255,
         blank=True,
-        help_text=_("The State Council notice (文号), e.g. 国办发明电〔2025〕7号."),
+        help_text=_("The number of the State Council notice, e.g. Guobanfa Mingdian [2025] No. 7."),
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         ordering = ["-year"]
-        verbose_name = _("Calendar year (日历年度)")
-        verbose_name_plural = _("Calendar years (日历年度)")
+        verbose_name = _("Calendar year")
+        verbose_name_plural = _("Calendar years")
 
     def __str__(self) -> str:
         return str(self.year)
@@ -42,8 +42,8 @@ class CalendarDay(models.Model):
     """An exception to the Monday-to-Friday rule: a weekday off, or a make-up working day on a weekend."""
 
     class Kind(models.TextChoices):
-        HOLIDAY = calendar_seed.HOLIDAY, _("Holiday (节假日)")
-        WORKDAY = calendar_seed.WORKDAY, _("Make-up working day (调休上班)")
+        HOLIDAY = calendar_seed.HOLIDAY, _("Holiday")
+        WORKDAY = calendar_seed.WORKDAY, _("Make-up working day")
 
     date = models.DateField(_("date"), unique=True)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
@@ -51,8 +51,8 @@ class CalendarDay(models.Model):
 
     class Meta:
         ordering = ["date"]
-        verbose_name = _("Calendar day (节假日调休)")
-        verbose_name_plural = _("Calendar days (节假日调休)")
+        verbose_name = _("Calendar day")
+        verbose_name_plural = _("Calendar days")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(kind__in=[calendar_seed.HOLIDAY, calendar_seed.WORKDAY]),
