@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "yihaotong.worktime",
     "yihaotong.intake",
     "yihaotong.workorders",
+    "yihaotong.routing",
     "yihaotong.notifications",
     "yihaotong.audit",
 ]
