@@ -7,12 +7,16 @@ REDIS_URL_TEST ?= redis://127.0.0.1:6379/15
 
 .PHONY: setup demo test test-sqlite test-pg lint format serve worker clean
 
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed node_modules/.installed
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent || npm install --no-audit --no-fund --silent
 	touch $@
 
 ## Set everything up and run the demo on http://127.0.0.1:8000 (SQLite, demo data, printed logins).
@@ -44,4 +48,4 @@ worker: setup
 	$(BIN)/yihaotong worker
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var node_modules

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "yihaotong.routing",
     "yihaotong.notifications",
     "yihaotong.audit",
+    "yihaotong.consoles",
 ]
 
 MIDDLEWARE = [
@@ -89,6 +90,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "yihaotong.worktime.context_processors.calendar_banner",
+                "yihaotong.consoles.context_processors.navigation",
             ],
         },
     },
@@ -118,7 +120,8 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -155,6 +158,13 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
+# Front-end packages come from the npm registry (`make setup` runs npm); never copied into git.
+NODE_MODULES = BASE_DIR.parent / "node_modules"
+STATICFILES_DIRS = [
+    (f"vendor/{name}", NODE_MODULES / package / "dist")
+    for name, package in [("htmx", "htmx.org"), ("echarts", "echarts")]
+    if (NODE_MODULES / package / "dist").is_dir()
+]
 STATIC_ROOT = os.environ.get("STATIC_ROOT", str(VAR_DIR / "static"))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = os.environ.get("MEDIA_ROOT", str(VAR_DIR / "media"))

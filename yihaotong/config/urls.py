@@ -4,10 +4,10 @@ from django.contrib import admin
 from django.urls import include, path
 
 from .api import api
-from .views import healthz, home
+from .views import healthz
 
 urlpatterns = [
-    path("", home, name="home"),
+    path("", include("yihaotong.consoles.urls")),
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -1,0 +1,114 @@
+"""Staff console views: server-rendered pages and htmx partials over the same selectors as the API."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
+
+from yihaotong.core.api import paginate
+from yihaotong.core.errors import Invalid, NotFound, NotPermitted
+from yihaotong.directory.models import RequestType, Unit, UnitKind
+from yihaotong.workorders import states as S
+from yihaotong.workorders.access import access_order, requester_contact
+from yihaotong.workorders.models import OrderState
+from yihaotong.workorders.selectors import OrderFilter, list_orders, visible_events
+
+from .selectors import home_cards, warning_tone
+
+
+def _date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@require_GET
+@login_required
+def home(request):
+    now = timezone.now()
+    return render(request, "consoles/home.html", {"cards": home_cards(request.user, now), "now": now})
+
+
+SORT_CHOICES = [("-created", _("newest first")), ("created", _("oldest first")), ("due", _("deadline soonest"))]
+FILTER_FIELDS = [
+    "state",
+    "warning",
+    "street",
+    "request_type",
+    "unit",
+    "assigned_unit",
+    "q",
+    "sort",
+    "created_from",
+    "created_to",
+]
+
+
+@require_GET
+@login_required
+def orders(request):
+    params = {k: request.GET.get(k, "").strip() for k in FILTER_FIELDS}
+    f = OrderFilter(
+        state=params["state"],
+        warning=params["warning"],
+        street=params["street"],
+        request_type=params["request_type"],
+        unit=params["unit"],
+        assigned_unit=params["assigned_unit"],
+        q=params["q"],
+        sort=params["sort"] or "-created",
+        created_from=_date(params["created_from"]),
+        created_to=_date(params["created_to"]),
+    )
+    errors = {}
+    try:
+        items, meta = paginate(list_orders(request.user, f), request.GET.get("page", 1), 50)
+    except Invalid as exc:
+        errors = exc.errors
+        items, meta = [], {"page": 1, "page_size": 50, "total": 0, "pages": 0}
+    now = timezone.now()
+    rows = [(o, warning_tone(o, now), requester_contact(request.user, o)) for o in items]
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "rows": rows,
+        "meta": meta,
+        "params": params,
+        "errors": errors,
+        "query": query.urlencode(),
+        "states": OrderState.choices,
+        "request_types": RequestType.objects.all(),
+        "streets": Unit.objects.filter(kind=UnitKind.STREET, is_active=True),
+        "sorts": SORT_CHOICES,
+    }
+    template = "consoles/_order_rows.html" if request.htmx else "consoles/orders.html"
+    return render(request, template, context)
+
+
+@require_GET
+@login_required
+def order_detail(request, pk: int):
+    try:
+        order = access_order(request.user, pk)
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+    except NotPermitted as exc:
+        raise PermissionDenied(str(exc)) from exc
+    now = timezone.now()
+    context = {
+        "order": order,
+        "tone": warning_tone(order, now),
+        "contact": requester_contact(request.user, order),
+        "assignments": order.assignments.select_related("unit", "parent__unit"),
+        "events": visible_events(request.user, order),
+        "actions": S.available_actions(order.state, request.user.roles),
+    }
+    return render(request, "consoles/order_detail.html", context)
