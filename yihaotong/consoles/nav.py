@@ -2,17 +2,35 @@
 
 from __future__ import annotations
 
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from yihaotong.accounts import roles as R
 
-# (url name, label, roles that see the link)
+STAFF = set(R.ALL_ROLES) - {R.PANEL_MEMBER, R.KB_EDITOR}
+
+# (url name, label, roles that see the link); screens not built yet are skipped.
 NAV = [
     ("consoles:home", _("Home"), None),
-    ("consoles:orders", _("Work orders"), set(R.ALL_ROLES) - {R.PANEL_MEMBER, R.KB_EDITOR}),
+    ("consoles:desk", _("Intake desk"), {R.OPERATOR, R.DISPATCHER}),
+    ("consoles:queue", _("Dispatch queue"), {R.DISPATCHER}),
+    ("consoles:inbox", _("Unit inbox"), {R.HANDLER, R.UNIT_ADMIN}),
+    ("consoles:review", _("Review"), {R.REVIEWER, R.DISPATCHER}),
+    ("consoles:callbacks", _("Callbacks"), {R.CALLBACK_AGENT}),
+    ("consoles:supervision", _("Supervision"), {R.SUPERVISOR, R.LEADER}),
+    ("consoles:orders", _("Work orders"), STAFF),
 ]
 
 
 def nav_for(user) -> list[tuple[str, str]]:
     roles = getattr(user, "roles", frozenset())
-    return [(name, label) for name, label, allowed in NAV if allowed is None or roles & allowed]
+    items = []
+    for name, label, allowed in NAV:
+        if allowed is not None and not roles & allowed:
+            continue
+        try:
+            reverse(name)
+        except NoReverseMatch:
+            continue
+        items.append((name, label))
+    return items

@@ -16,3 +16,14 @@ urlpatterns = [
     path("orders/", views.orders, name="orders"),
     path("orders/<int:pk>/", views.order_detail, name="order"),
 ]
+
+# Each area of the consoles keeps its routes in its own module (intake desk; centre: dispatch, review,
+# callbacks, supervision; units: inbox and unit actions). A module that does not exist yet adds nothing.
+for _module in ("desk", "centre", "unit"):
+    try:
+        _mod = __import__(f"yihaotong.consoles.urls_{_module}", fromlist=["urlpatterns"])
+    except ModuleNotFoundError as _exc:
+        if _exc.name != f"yihaotong.consoles.urls_{_module}":
+            raise
+    else:
+        urlpatterns += _mod.urlpatterns
