@@ -54,10 +54,11 @@ def access_order(actor, order_id: int, *, for_update: bool = False) -> WorkOrder
     """Return the order if ``actor`` may see it; NotFound otherwise (also when it does not exist)."""
     qs = visible_orders(actor).filter(pk=order_id)
     if for_update:
-        # Lock the order row itself (the visibility filter may join; lock after checking).
-        if not qs.exists():
+        # One query: the visibility rule, then a lock on the order row only (not on the joined rows).
+        order = qs.select_related("request_type", "urgency").select_for_update(of=("self",)).first()
+        if order is None:
             raise NotFound("No such work order.")
-        return WorkOrder.objects.select_for_update().get(pk=order_id)
+        return order
     order = qs.select_related(
         "request_type", "urgency", "category", "street", "community", "lead_unit", "master"
     ).first()
