@@ -688,24 +688,52 @@ def do_request_return(
         and Assignment.objects.filter(order=order, unit=asg.unit, state=AssignmentState.RETURNED).exists()
     ):
         raise InvalidTransition("A unit designated by the centre may not return the order twice.")
-    if Application.objects.filter(assignment=asg, kind=ApplicationKind.RETURN, state=ApplicationState.PENDING).exists():
-        raise Conflict("A return request is already waiting for a decision.")
-    app = Application.objects.create(
-        kind=ApplicationKind.RETURN,
-        order=order,
-        assignment=asg,
-        requested_by=actor,
-        requested_at=now,
-        reason=reason.strip(),
-    )
-    record_event(order, "request_return", actor, now, unit=asg.unit, reason=reason, payload={"application": app.pk})
-    queue_notification(
-        kind="return_requested",
-        roles=(R.DISPATCHER,),
-        order=order,
-        now=now,
+    return _file_application(
+        ApplicationKind.RETURN,
+        order,
+        asg,
+        actor,
+        now,
+        reason,
+        notify_role=R.DISPATCHER,
         subject=f"退单申请 {order.number}（{asg.unit}）",
+        pending_scope={"assignment": asg},
     )
+
+
+def _file_application(
+    kind: str,
+    order: WorkOrder,
+    asg: Assignment,
+    actor,
+    now: datetime,
+    reason: str,
+    *,
+    notify_role: str,
+    subject: str,
+    pending_scope: dict,
+    **fields,
+) -> Application:
+    """File a unit's application (one pending per kind), write its event and tell the deciding role."""
+    if Application.objects.filter(kind=kind, state=ApplicationState.PENDING, **pending_scope).exists():
+        raise Conflict(f"{'An' if kind[0] in 'aeiou' else 'A'} {kind} request is already waiting for a decision.")
+    app = Application.objects.create(
+        kind=kind, order=order, assignment=asg, requested_by=actor, requested_at=now, reason=reason.strip(), **fields
+    )
+    payload = {"application": app.pk}
+    if fields.get("working_days"):
+        payload["working_days"] = fields["working_days"]
+    record_event(order, f"request_{kind}", actor, now, unit=asg.unit, reason=reason, payload=payload)
+    queue_notification(kind=f"{kind}_requested", roles=(notify_role,), order=order, now=now, subject=subject)
+    return app
+
+
+def _record_decision(app: Application, approve: bool, actor, now: datetime, note: str) -> Application:
+    app.state = ApplicationState.APPROVED if approve else ApplicationState.REFUSED
+    app.decided_by = actor
+    app.decided_at = now
+    app.decision_note = note
+    app.save()
     return app
 
 
@@ -778,12 +806,7 @@ def do_decide_return(
         S.check_side_action("refuse_return", order.state, actor.roles, note)
         record_event(order, "refuse_return", actor, now, unit=asg.unit, reason=note)
         _notify_unit(asg.unit, "return_refused", order, f"退单申请未同意 {order.number}", now)
-    app.state = ApplicationState.APPROVED if approve else ApplicationState.REFUSED
-    app.decided_by = actor
-    app.decided_at = now
-    app.decision_note = note
-    app.save()
-    return app
+    return _record_decision(app, approve, actor, now, note)
 
 
 @transaction.atomic
@@ -817,35 +840,19 @@ def do_request_extension(
         raise InvalidTransition("Extensions are asked for before the deadline.")
     if order.handle_unit != "wd":
         raise InvalidTransition("Hour-based deadlines cannot be extended in working days.")
-    if Application.objects.filter(order=order, kind=ApplicationKind.EXTENSION, state=ApplicationState.PENDING).exists():
-        raise Conflict("An extension request is already waiting for a decision.")
-    app = Application.objects.create(
-        kind=ApplicationKind.EXTENSION,
-        order=order,
-        assignment=asg,
-        requested_by=actor,
-        requested_at=now,
-        reason=reason.strip(),
+    return _file_application(
+        ApplicationKind.EXTENSION,
+        order,
+        asg,
+        actor,
+        now,
+        reason,
+        notify_role=R.REVIEWER,
+        subject=f"延期申请 {order.number}（{working_days}个工作日）",
+        pending_scope={"order": order},
         working_days=working_days,
         old_due=order.handle_due,
     )
-    record_event(
-        order,
-        "request_extension",
-        actor,
-        now,
-        unit=asg.unit,
-        reason=reason,
-        payload={"working_days": working_days, "application": app.pk},
-    )
-    queue_notification(
-        kind="extension_requested",
-        roles=(R.REVIEWER,),
-        order=order,
-        now=now,
-        subject=f"延期申请 {order.number}（{working_days}个工作日）",
-    )
-    return app
 
 
 @transaction.atomic
@@ -894,12 +901,7 @@ def do_decide_extension(
         f"延期申请{'已同意' if approve else '未同意'} {order.number}",
         now,
     )
-    app.state = ApplicationState.APPROVED if approve else ApplicationState.REFUSED
-    app.decided_by = actor
-    app.decided_at = now
-    app.decision_note = note
-    app.save()
-    return app
+    return _record_decision(app, approve, actor, now, note)
 
 
 @transaction.atomic
@@ -1017,25 +1019,17 @@ def do_request_termination(
     asg = _actor_assignment(actor, order, assignment_id)
     if asg.role != AssignmentRole.LEAD or asg.parent_id is not None:
         raise NotPermitted("Only the lead unit asks for termination.")
-    if Application.objects.filter(
-        order=order, kind=ApplicationKind.TERMINATION, state=ApplicationState.PENDING
-    ).exists():
-        raise Conflict("A termination request is already waiting for a decision.")
-    app = Application.objects.create(
-        kind=ApplicationKind.TERMINATION,
-        order=order,
-        assignment=asg,
-        requested_by=actor,
-        requested_at=now,
-        reason=reason.strip(),
+    return _file_application(
+        ApplicationKind.TERMINATION,
+        order,
+        asg,
+        actor,
+        now,
+        reason,
+        notify_role=R.REVIEWER,
+        subject=f"终止办理申请 {order.number}",
+        pending_scope={"order": order},
     )
-    record_event(
-        order, "request_termination", actor, now, unit=asg.unit, reason=reason, payload={"application": app.pk}
-    )
-    queue_notification(
-        kind="termination_requested", roles=(R.REVIEWER,), order=order, now=now, subject=f"终止办理申请 {order.number}"
-    )
-    return app
 
 
 @transaction.atomic
@@ -1066,12 +1060,7 @@ def do_decide_termination(
         f"终止办理申请{'已同意' if approve else '未同意'} {order.number}",
         now,
     )
-    app.state = ApplicationState.APPROVED if approve else ApplicationState.REFUSED
-    app.decided_by = actor
-    app.decided_at = now
-    app.decision_note = note
-    app.save()
-    return app
+    return _record_decision(app, approve, actor, now, note)
 
 
 # ---------------------------------------------------------------------------------------------------------
