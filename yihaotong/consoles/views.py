@@ -12,11 +12,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from yihaotong.accounts.roles import UNIT_ROLES
 from yihaotong.core.api import paginate
 from yihaotong.core.errors import Invalid, NotFound, NotPermitted
 from yihaotong.directory.models import RequestType, Unit, UnitKind
 from yihaotong.workorders import states as S
-from yihaotong.workorders.access import access_order, requester_contact
+from yihaotong.workorders.access import access_order, is_centre, requester_contact
 from yihaotong.workorders.models import OrderState
 from yihaotong.workorders.selectors import OrderFilter, list_orders, visible_events
 
@@ -110,5 +111,7 @@ def order_detail(request, pk: int):
         "assignments": order.assignments.select_related("unit", "parent__unit"),
         "events": visible_events(request.user, order),
         "actions": S.available_actions(order.state, request.user.roles),
+        "is_centre": is_centre(request.user),
+        "is_unit": bool(request.user.roles & UNIT_ROLES),
     }
     return render(request, "consoles/order_detail.html", context)
