@@ -41,8 +41,15 @@ def browser():
     with sync_playwright() as p:
         b = p.chromium.launch(
             executable_path=CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium"),
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         yield b
         b.close()
@@ -52,9 +59,11 @@ class Session:
     """One person's browser context, logged in, with a screenshot helper."""
 
     def __init__(self, browser, base_url: str, username: str, password: str, language: str, journey: str):
-        self.context = browser.new_context(viewport={"width": 1366, "height": 768},
-                                           locale="zh-CN" if language == "zh-hans" else "en-US",
-                                           extra_http_headers={"Accept-Language": language})
+        self.context = browser.new_context(
+            viewport={"width": 1366, "height": 768},
+            locale="zh-CN" if language == "zh-hans" else "en-US",
+            extra_http_headers={"Accept-Language": language},
+        )
         self.page = self.context.new_page()
         self.page.set_default_timeout(15000)
         self.base = base_url
@@ -75,8 +84,9 @@ class Session:
     def shot(self, name: str) -> None:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         self.shots += 1
-        self.page.screenshot(path=str(ARTIFACTS / f"{self.journey}-{self.username}-{self.shots:02d}-{name}.png"),
-                             full_page=True)
+        self.page.screenshot(
+            path=str(ARTIFACTS / f"{self.journey}-{self.username}-{self.shots:02d}-{name}.png"), full_page=True
+        )
 
     def close(self):
         self.context.close()
@@ -86,8 +96,9 @@ class Session:
 def open_session(browser, live_server):
     sessions = []
 
-    def factory(username: str, *, password: str = "browser-test-pass-1", language: str = "zh-hans",
-                journey: str = "journey") -> Session:
+    def factory(
+        username: str, *, password: str = "browser-test-pass-1", language: str = "zh-hans", journey: str = "journey"
+    ) -> Session:
         s = Session(browser, live_server.url, username, password, language, journey)
         sessions.append(s)
         return s
