@@ -1,0 +1,425 @@
+"""The text classifier behind routing suggestions (request type, category, lead unit).
+
+Pure: scikit-learn, numpy and the shared text analysis (rjieba); no ORM, no Django. The same class is
+trained by ``actions.do_train_router_models`` on the district's closed orders and by ``eval-routing`` on
+CSV files, so the figures of ``bench/routing.py`` are those of production (docs/decisions/0007).
+
+Pipeline (chosen by measurement on the dev splits, see 0007):
+
+- text: NFKC, lower case, white space folded, digit runs of 5 or more (phone, ID and card numbers) replaced
+  by ``#``, capped at ``max_chars`` characters (a matter is stated at the start; the cap bounds latency);
+- features: character 1–3-gram TF-IDF (sublinear tf) beside rjieba word TF-IDF, side by side;
+- model: one-vs-rest linear SVM (liblinear) with balanced class weights; C chosen from ``c_grid`` on a
+  stratified hold-out of the training data (never on the evaluation data);
+- confidences: softmax of the SVM scores with one temperature fitted on the same hold-out (temperature
+  scaling: it keeps the ranking and makes the top-3 confidences honest);
+- explanations: for a predicted class, the input's rjieba words ranked by their share of that class's score
+  (the word's own weight plus the weights of the character n-grams inside it).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+from yihaotong.core.analysis import normalise, tokens
+
+# Bump when the pickled layout changes: an older blob then fails to load with a clear reason (retrain).
+FORMAT = 1
+
+_LONG_DIGITS = re.compile(r"\d{5,}")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_HAS_WORD_CHAR = re.compile(r"\w")
+
+
+class TrainingError(ValueError):
+    """The data cannot train a model (too few examples or classes, nothing but punctuation …)."""
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """The knobs of the pipeline; the defaults are the variant chosen in docs/decisions/0007."""
+
+    char_ngram: tuple[int, int] = (1, 3)
+    char_max_features: int | None = 200_000
+    word_ngram: tuple[int, int] | None = (1, 1)  # None: no word features
+    word_max_features: int | None = 50_000
+    min_df: int = 2
+    sublinear_tf: bool = True
+    c_grid: tuple[float, ...] = (0.3, 1.0)
+    class_weight: str | None = "balanced"
+    max_chars: int = 1000
+    holdout: float = 0.2
+    max_weights: int = 4_000_000  # larger weight matrices keep only their largest weights (memory, blob size)
+    seed: int = 0
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Prediction:
+    label: str
+    confidence: float
+    words: list[str] = field(default_factory=list)
+
+
+def prepare(text: str | None, max_chars: int = 1000) -> str:
+    """Return the text as the classifier reads it (normalised, long numbers masked, capped)."""
+    # Cap before normalising too: a 50,000-character paste must not cost 50,000 characters of work.
+    text = normalise((text or "")[: max_chars * 2])
+    return _LONG_DIGITS.sub("#", text)[:max_chars]
+
+
+def has_content(text: str) -> bool:
+    """Return whether ``text`` has anything a classifier can read (a letter, a digit or a CJK character)."""
+    return bool(_HAS_WORD_CHAR.search(text or ""))
+
+
+class WordAnalyzer:
+    """rjieba words (and word n-grams) for the word vectorizer; a class so that the model pickles."""
+
+    def __init__(self, ngram: tuple[int, int] = (1, 1)):
+        self.ngram = tuple(ngram)
+
+    def __call__(self, text: str) -> list[str]:
+        words = tokens(text)
+        lo, hi = self.ngram
+        if hi <= 1:
+            return words
+        out = list(words) if lo <= 1 else []
+        for n in range(max(2, lo), hi + 1):
+            out.extend(" ".join(words[i : i + n]) for i in range(len(words) - n + 1))
+        return out
+
+
+def _softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
+    z = scores / max(temperature, 1e-6)
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def fit_temperature(scores: np.ndarray, y_index: np.ndarray) -> float:
+    """Return the softmax temperature that minimises the log loss of ``scores`` on the true classes."""
+    from scipy.optimize import minimize_scalar
+
+    rows = np.arange(len(y_index))
+
+    def nll(log_t: float) -> float:
+        p = _softmax(scores, math.exp(log_t))[rows, y_index]
+        return float(-np.log(np.clip(p, 1e-12, 1.0)).mean())
+
+    best = minimize_scalar(nll, bounds=(math.log(0.01), math.log(10.0)), method="bounded")
+    return float(math.exp(best.x))
+
+
+def macro_f1(y_true: Sequence[str], y_pred: Sequence[str]) -> float:
+    from sklearn.metrics import f1_score
+
+    return float(f1_score(list(y_true), list(y_pred), average="macro", zero_division=0))
+
+
+class TextClassifier:
+    """Character + word TF-IDF, linear SVM, temperature-scaled confidences, per-word explanations."""
+
+    format = FORMAT
+
+    def __init__(self, config: ModelConfig | None = None):
+        self.config = config or ModelConfig()
+        self.classes_: np.ndarray | None = None
+        self.metrics: dict = {}
+
+    # --- features ---------------------------------------------------------------------------------------
+
+    def _vectorizers(self):
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        cfg = self.config
+        char = TfidfVectorizer(
+            analyzer="char",
+            ngram_range=tuple(cfg.char_ngram),
+            min_df=cfg.min_df,
+            max_features=cfg.char_max_features,
+            sublinear_tf=cfg.sublinear_tf,
+            lowercase=False,
+            dtype=np.float32,
+        )
+        word = None
+        if cfg.word_ngram:
+            word = TfidfVectorizer(
+                analyzer=WordAnalyzer(cfg.word_ngram),
+                min_df=1,
+                max_features=cfg.word_max_features,
+                sublinear_tf=cfg.sublinear_tf,
+                lowercase=False,
+                dtype=np.float32,
+            )
+        return char, word
+
+    def _transform(self, prepared: Sequence[str]) -> sp.csr_matrix:
+        blocks = [self.char_vec_.transform(prepared)]
+        if self.word_vec_ is not None:
+            blocks.append(self.word_vec_.transform(prepared))
+        return sp.hstack(blocks, format="csr", dtype=np.float32) if len(blocks) > 1 else blocks[0].tocsr()
+
+    # --- training -----------------------------------------------------------------------------------------
+
+    def _svm(self, c: float):
+        from sklearn.svm import LinearSVC
+
+        return LinearSVC(C=c, class_weight=self.config.class_weight, random_state=self.config.seed)
+
+    def _scores_of(self, svm, X) -> np.ndarray:
+        """Return one score column per class of ``self.classes_`` (a binary SVM gives (-s, s))."""
+        s = svm.decision_function(X)
+        if s.ndim == 1:
+            s = np.column_stack([-s, s])
+        out = np.full((X.shape[0], len(self.classes_)), -10.0, dtype=np.float64)
+        cols = np.searchsorted(self.classes_, svm.classes_)
+        out[:, cols] = s
+        return out
+
+    def _split(self, y: np.ndarray):
+        """Return (train, holdout) indices, stratified when every class has two examples; None if too small."""
+        from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
+
+        n, k = len(y), len(self.classes_)
+        n_hold = int(round(n * self.config.holdout))
+        if n < 30 or n_hold < max(k, 5):
+            return None
+        counts = np.bincount(np.searchsorted(self.classes_, y), minlength=k)
+        kind = StratifiedShuffleSplit if counts.min() >= 2 else ShuffleSplit
+        splitter = kind(n_splits=1, test_size=n_hold, random_state=self.config.seed)
+        train, hold = next(splitter.split(np.zeros(n), y))
+        if len(np.unique(y[train])) < 2:
+            return None
+        return train, hold
+
+    def fit(self, texts: Sequence[str], labels: Sequence[str]) -> TextClassifier:
+        """Train on ``texts`` and their ``labels``; raise TrainingError when that is impossible."""
+        started = time.perf_counter()
+        cfg = self.config
+        prepared = [prepare(t, cfg.max_chars) for t in texts]
+        y = np.asarray([str(label) for label in labels])
+        if len(prepared) != len(y):
+            raise TrainingError("texts and labels differ in length")
+        keep = np.array([has_content(t) for t in prepared], dtype=bool)
+        prepared = [t for t, k in zip(prepared, keep, strict=True) if k]
+        y = y[keep]
+        self.classes_ = np.unique(y)
+        if len(self.classes_) < 2:
+            raise TrainingError(f"need at least 2 classes with text, got {len(self.classes_)}")
+        self.char_vec_, self.word_vec_ = self._vectorizers()
+        try:
+            Xc = self.char_vec_.fit_transform(prepared)
+            blocks = [Xc]
+            if self.word_vec_ is not None:
+                blocks.append(self.word_vec_.fit_transform(prepared))
+        except ValueError as exc:  # empty vocabulary
+            raise TrainingError(f"no usable features: {exc}") from exc
+        X = sp.hstack(blocks, format="csr", dtype=np.float32) if len(blocks) > 1 else Xc.tocsr()
+        self.n_char_ = Xc.shape[1]
+
+        split = self._split(y)
+        best_c, temperature, holdout = cfg.c_grid[-1], 0.3, {}
+        if split is not None:
+            train, hold = split
+            y_hold = np.searchsorted(self.classes_, y[hold])
+            results = []
+            for c in cfg.c_grid:
+                scores = self._scores_of(self._svm(c).fit(X[train], y[train]), X[hold])
+                f1 = macro_f1(self.classes_[y_hold], self.classes_[scores.argmax(1)])
+                results.append((f1, c, scores))
+            f1, best_c, scores = max(results, key=lambda r: r[0])
+            temperature = fit_temperature(scores, y_hold)
+            top3 = np.argsort(-scores, axis=1)[:, :3]
+            holdout = {
+                "n": int(len(hold)),
+                "macro_f1": round(f1, 4),
+                "accuracy": round(float((scores.argmax(1) == y_hold).mean()), 4),
+                "top3_accuracy": round(float((top3 == y_hold[:, None]).any(1).mean()), 4),
+                "by_c": {str(c): round(r, 4) for r, c, _ in results},
+            }
+        svm = self._svm(best_c).fit(X, y)
+        W = svm.coef_.astype(np.float32)
+        b = svm.intercept_.astype(np.float64)
+        if W.shape[0] == 1:  # binary: class 1 scores +s, class 0 scores -s
+            W, b = np.vstack([-W, W]), np.array([-b[0], b[0]])
+        if W.size > cfg.max_weights:
+            cut = np.partition(np.abs(W).ravel(), W.size - cfg.max_weights)[W.size - cfg.max_weights]
+            W = np.where(np.abs(W) >= cut, W, 0).astype(np.float32)
+        self.W_ = sp.csr_matrix(W)
+        self.Wt_ = self.W_.T.tocsr()
+        self.b_ = b
+        self.temperature_ = temperature
+        self.c_ = best_c
+        counts = dict(zip(*np.unique(y, return_counts=True), strict=True))
+        self.metrics = {
+            "n_train": int(len(y)),
+            "n_classes": int(len(self.classes_)),
+            "n_features": int(X.shape[1]),
+            "c": best_c,
+            "temperature": round(temperature, 4),
+            "holdout": holdout,
+            "train_s": round(time.perf_counter() - started, 2),
+            "class_counts": {str(k): int(v) for k, v in counts.items()},
+            "config": cfg.as_dict(),
+        }
+        return self
+
+    # --- prediction -----------------------------------------------------------------------------------------
+
+    def decision(self, X: sp.csr_matrix) -> np.ndarray:
+        return np.asarray((X @ self.Wt_).todense(), dtype=np.float64) + self.b_
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        prepared = [prepare(t, self.config.max_chars) for t in texts]
+        return _softmax(self.decision(self._transform(prepared)), self.temperature_)
+
+    def predict(self, texts: Sequence[str]) -> list[str]:
+        return [str(c) for c in self.classes_[self.predict_proba(texts).argmax(1)]]
+
+    def top(self, text: str | None, k: int = 3, explain: int = 5) -> list[Prediction]:
+        """Return the ``k`` likeliest labels with confidences and the input words that drove each.
+
+        The production path: ``suggest`` and ``eval-routing`` both call this. Empty or unreadable text gives [].
+        """
+        prepared = prepare(text, self.config.max_chars)
+        if not has_content(prepared):
+            return []
+        X = self._transform([prepared])
+        if X.nnz == 0:
+            return []
+        proba = _softmax(self.decision(X), self.temperature_)[0]
+        order = np.argsort(-proba)[:k]
+        words = tokens(prepared) if explain else []
+        return [
+            Prediction(
+                label=str(self.classes_[i]),
+                confidence=round(float(proba[i]), 4),
+                words=self._explain(X, int(i), words, explain) if explain else [],
+            )
+            for i in order
+        ]
+
+    def _explain(self, X: sp.csr_matrix, cls: int, words: list[str], n: int) -> list[str]:
+        """Return the input words with the largest positive share of class ``cls``'s score."""
+        w = self.W_.getrow(cls)
+        weight = dict(zip(w.indices.tolist(), w.data.tolist(), strict=True))
+        x = dict(zip(X.indices.tolist(), X.data.tolist(), strict=True))
+        if not weight or not x:
+            return []
+
+        def contribution(index: int | None) -> float:
+            return 0.0 if index is None else x.get(index, 0.0) * weight.get(index, 0.0)
+
+        char_vocab = self.char_vec_.vocabulary_
+        word_vocab = self.word_vec_.vocabulary_ if self.word_vec_ is not None else {}
+        lo, hi = self.config.char_ngram
+        scored: dict[str, float] = {}
+        for token in set(words):
+            if token in scored or token.isdigit() or not (_CJK.search(token) or len(token) > 2):
+                continue
+            score = 0.0
+            word_index = word_vocab.get(token)
+            if word_index is not None:
+                score += contribution(self.n_char_ + word_index)
+            for size in range(lo, hi + 1):
+                for i in range(len(token) - size + 1):
+                    score += contribution(char_vocab.get(token[i : i + size]))
+            if score > 0:
+                scored[token] = score
+        return [t for t, _ in sorted(scored.items(), key=lambda kv: (-kv[1], kv[0]))[:n]]
+
+    # --- storage ---------------------------------------------------------------------------------------------
+
+    def dumps(self) -> bytes:
+        """Return the fitted model as compressed joblib bytes."""
+        import joblib
+
+        buffer = io.BytesIO()
+        joblib.dump(self, buffer, compress=3)
+        return buffer.getvalue()
+
+    @staticmethod
+    def loads(blob: bytes) -> TextClassifier:
+        """Return the model in ``blob``; raise ValueError when it is not a current model of this class.
+
+        Only load blobs this application wrote: the caller checks the blob's HMAC before (pickle runs code).
+        """
+        import joblib
+
+        model = joblib.load(io.BytesIO(bytes(blob)))
+        if not isinstance(model, TextClassifier):
+            raise ValueError(f"not a TextClassifier but {type(model).__name__}")
+        if getattr(model, "format", None) != FORMAT:
+            raise ValueError(f"model format {getattr(model, 'format', None)} is not {FORMAT}: retrain")
+        return model
+
+
+# --- evaluation (eval-routing, bench/routing.py) --------------------------------------------------------------
+
+
+def evaluate(
+    train_texts: Sequence[str],
+    train_labels: Sequence[str],
+    test_texts: Sequence[str],
+    test_labels: Sequence[str],
+    *,
+    config: ModelConfig | None = None,
+) -> dict:
+    """Train on the training rows only, predict each test row through ``TextClassifier.top`` (the production
+    path) one at a time, and return n, macro-F1, accuracy, top-3 accuracy, training seconds and latency."""
+    started = time.perf_counter()
+    model = TextClassifier(config).fit(train_texts, train_labels)
+    train_s = time.perf_counter() - started
+    predicted, hits3, latencies = [], 0, []
+    for text, label in zip(test_texts, test_labels, strict=True):
+        t0 = time.perf_counter()
+        top = model.top(text, k=3)
+        latencies.append((time.perf_counter() - t0) * 1000.0)
+        predicted.append(top[0].label if top else "")
+        hits3 += any(p.label == label for p in top)
+    from sklearn.metrics import accuracy_score
+
+    n = len(test_labels)
+    lat = np.asarray(latencies) if latencies else np.zeros(1)
+    return {
+        "n": n,
+        "macro_f1": round(macro_f1(test_labels, predicted), 4) if n else 0.0,
+        "accuracy": round(float(accuracy_score(list(test_labels), predicted)), 4) if n else 0.0,
+        "top3_accuracy": round(hits3 / n, 4) if n else 0.0,
+        "train_s": round(train_s, 2),
+        "p50_ms": round(float(np.percentile(lat, 50)), 2),
+        "p95_ms": round(float(np.percentile(lat, 95)), 2),
+    }
+
+
+def read_csv(path: str, text_columns: Sequence[str], label_column: str) -> tuple[list[str], list[str]]:
+    """Return (texts, labels) of a CSV file; text columns are joined by a new line, empty cells allowed.
+
+    Rows without a label are skipped. A missing column is an error that names it.
+    """
+    import csv
+
+    texts, labels = [], []
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in [*text_columns, label_column] if c not in (reader.fieldnames or [])]
+        if missing:
+            raise ValueError(f"{path}: no column {', '.join(missing)} (columns: {', '.join(reader.fieldnames or [])})")
+        for row in reader:
+            label = (row.get(label_column) or "").strip()
+            if not label:
+                continue
+            texts.append("\n".join((row.get(c) or "").strip() for c in text_columns).strip())
+            labels.append(label)
+    return texts, labels
