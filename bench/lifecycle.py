@@ -120,9 +120,9 @@ def db_info() -> dict:
             cur.execute("select sqlite_version()")
             info["server"] = "SQLite " + cur.fetchone()[0]
             name = connection.settings_dict["NAME"]
-            info["size_mb"] = round(sum(
-                os.path.getsize(p) for p in (name, name + "-wal") if os.path.exists(p)
-            ) / 1e6, 1)
+            info["size_mb"] = round(
+                sum(os.path.getsize(p) for p in (name, name + "-wal") if os.path.exists(p)) / 1e6, 1
+            )
     return info
 
 
@@ -298,9 +298,9 @@ class CpuMeter:
     def report(self) -> dict:
         py, db = self.read()
         self.sample_load()
-        out = {"python_cpu_s": round(py - self.start[0], 1)}
+        out = {"python_cpu_s": round(py - self.start[0], 2)}
         if db is not None and self.start[1] is not None:
-            out["db_backend_cpu_s"] = round(db - self.start[1], 1)
+            out["db_backend_cpu_s"] = round(db - self.start[1], 2)
         out["loadavg_1m"] = {
             "min": round(min(self.load), 2),
             "mean": round(sum(self.load) / len(self.load), 2),
@@ -376,9 +376,90 @@ def arrival_times(rng: random.Random, n: int, start: datetime, days: int, tz) ->
     return out
 
 
+def patch_actions(variants: set[str]) -> None:
+    """Proposed changes to the actions, applied in this process only (the app code is not changed):
+
+    lock1    ``_lock`` in one statement: the visibility check and the row lock together
+             (``visible_orders(actor).select_for_update(of=("self",)).filter(pk=...)``) instead of an
+             EXISTS query followed by ``SELECT ... FOR UPDATE``
+    lookups  request type / urgency / category / street of ``_validate_input`` and the codes that
+             ``_rule_for`` needs come from an in-process cache of those small tables instead of 4 + 2
+             SELECTs (the policy and rules are cached the same way already)
+    """
+    from yihaotong.core.errors import NotFound
+    from yihaotong.directory.models import Category, RequestType, Unit, UnitKind, Urgency
+    from yihaotong.directory.policy import get_rules
+    from yihaotong.workorders import actions as A
+    from yihaotong.workorders import deadlines as D
+    from yihaotong.workorders.access import visible_orders
+
+    unknown = variants - {"lock1", "lookups"}
+    if unknown:
+        raise SystemExit(f"unknown replay variants: {sorted(unknown)}")
+    if "lock1" in variants:
+
+        def _lock(actor, order_id):
+            rows = list(visible_orders(actor).select_for_update(of=("self",)).filter(pk=order_id).order_by()[:1])
+            if not rows:
+                raise NotFound("No such work order.")
+            return rows[0]
+
+        A._lock = _lock
+    if "lookups" in variants:
+        rtypes = {r.code: r for r in RequestType.objects.all()}
+        urgs = {u.code: u for u in Urgency.objects.all()}
+        cats = {c.code: c for c in Category.objects.filter(is_active=True)}
+        streets = {u.code: u for u in Unit.objects.filter(kind=UnitKind.STREET)}
+        rt_code = {r.pk: r.code for r in rtypes.values()}
+        urg_code = {u.pk: u.code for u in urgs.values()}
+        original_validate = A._validate_input
+
+        def _validate_input(data):
+            simple = (
+                data.request_type in rtypes
+                and data.urgency in urgs
+                and (not data.category or data.category in cats)
+                and (not data.street or data.street in streets)
+                and not data.community
+            )
+            if not simple:
+                return original_validate(data)
+            # the checks that need no database, as in the original; on any error the original raises
+            from yihaotong.workorders.models import Channel
+
+            errors = {}
+            if data.channel not in Channel.values:
+                errors["channel"] = [f"unknown channel {data.channel!r}"]
+            if not (data.subject or "").strip():
+                errors["subject"] = ["This field is required."]
+            if not (data.text or "").strip():
+                errors["text"] = ["This field is required."]
+            if not data.is_anonymous and not (data.requester_phone or "").strip() and data.reply_wanted:
+                errors["requester_phone"] = ["A phone number is needed unless the request is anonymous."]
+            if errors or len(data.subject) > 200:
+                return original_validate(data)
+            return {
+                "request_type": rtypes[data.request_type],
+                "urgency": urgs[data.urgency],
+                "category": cats.get(data.category) if data.category else None,
+                "street": streets.get(data.street) if data.street else None,
+                "community": None,
+            }
+
+        def _rule_for(order):
+            rule = D.pick_rule(get_rules(), rt_code[order.request_type_id], urg_code[order.urgency_id])
+            if rule is None:
+                raise A.Invalid("No time-limit rule applies.", errors={"request_type": ["no time-limit rule"]})
+            return rule
+
+        A._validate_input = _validate_input
+        A._rule_for = _rule_for
+
+
 class Replay:
     def __init__(self, args):
         from django.db import connection
+
         from yihaotong.directory.data import demo_text as T
         from yihaotong.worktime.calendar import TZ
         from yihaotong.worktime.loader import get_calendar
@@ -395,6 +476,9 @@ class Replay:
         self.hours = Hours(get_calendar(), self.rng)
         self.setup_s = time.perf_counter() - t0
         self.timings = Timings()
+        self.variants = {v.strip() for v in args.replay_variants.split(",") if v.strip()}
+        if self.variants:
+            patch_actions(self.variants)
         self.query_sample = args.query_sample
         self.start = datetime(y0.year, y0.month, y0.day, tzinfo=TZ)
         self.days = (date(y0.year + 1, y0.month, y0.day) - y0).days if (y0.month, y0.day) != (2, 29) else 365
@@ -452,8 +536,12 @@ class Replay:
             request_type="consult",
         )
         op = self.cast.operator
-        yield t, "answer_contact", lambda: IA.do_answer_contact(
-            op, data, answer_text="已按知识库条目答复来电人。", article_ref=f"KB-{rng.randint(1, 1300)}", now=t
+        yield (
+            t,
+            "answer_contact",
+            lambda: IA.do_answer_contact(
+                op, data, answer_text="已按知识库条目答复来电人。", article_ref=f"KB-{rng.randint(1, 1300)}", now=t
+            ),
         )
 
     def order_flow(self, t: datetime):  # noqa: C901 - one order's whole life, step by step
@@ -496,8 +584,12 @@ class Replay:
         t = t + timedelta(minutes=rng.uniform(5, 30) if urgent else rng.uniform(5, 120))
         t = t if urgent else hours.centre(t)
         due = t + timedelta(hours=24) if tpl["urgency"] == "critical" else None
-        order = yield t, "dispatch_order", lambda: A.do_dispatch_order(
-            disp, oid, lead_unit_id=lead.pk, support_unit_ids=[s.pk for s in supports], handle_due=due, now=t
+        order = yield (
+            t,
+            "dispatch_order",
+            lambda: A.do_dispatch_order(
+                disp, oid, lead_unit_id=lead.pk, support_unit_ids=[s.pk for s in supports], handle_due=due, now=t
+            ),
         )
         handle_due = order.handle_due
         handler = self.handlers[lead.pk]
@@ -505,8 +597,10 @@ class Replay:
         # 退单 → 改派
         if rng.random() < P["return"]:
             t = hours.unit(t + timedelta(minutes=rng.uniform(30, 600)))
-            app = yield t, "request_return", lambda: A.do_request_return(
-                handler, oid, reason="该事项不属于本单位职责，建议改派。", now=t
+            app = yield (
+                t,
+                "request_return",
+                lambda: A.do_request_return(handler, oid, reason="该事项不属于本单位职责，建议改派。", now=t),
             )
             t = hours.centre(t + timedelta(minutes=rng.uniform(10, 120)))
             yield t, "decide_return", lambda: A.do_decide_return(disp, app.pk, approve=True, note="同意改派", now=t)
@@ -515,8 +609,10 @@ class Replay:
             handler = self.handlers[lead.pk]
             t = hours.centre(t + timedelta(minutes=rng.uniform(5, 60)))
             due = t + timedelta(hours=24) if tpl["urgency"] == "critical" else None
-            order = yield t, "redispatch_order", lambda: A.do_dispatch_order(
-                disp, oid, lead_unit_id=lead.pk, handle_due=due, now=t
+            order = yield (
+                t,
+                "redispatch_order",
+                lambda: A.do_dispatch_order(disp, oid, lead_unit_id=lead.pk, handle_due=due, now=t),
             )
             handle_due = order.handle_due
 
@@ -534,8 +630,10 @@ class Replay:
             t = hours.unit(t + timedelta(minutes=rng.uniform(10, 240)))
             yield t, "sign_assignment_support", lambda sh=sh, t=t: A.do_sign_assignment(sh, oid, now=t)
             t = hours.unit(t + timedelta(minutes=rng.uniform(60, 60 * 24)))
-            yield t, "reply_order_support", lambda sh=sh, t=t: A.do_reply_order(
-                sh, oid, internal_notes="协办意见：已配合现场核查。", now=t
+            yield (
+                t,
+                "reply_order_support",
+                lambda sh=sh, t=t: A.do_reply_order(sh, oid, internal_notes="协办意见：已配合现场核查。", now=t),
             )
 
         # the reply time, drawn now so that reminders and extensions fall before it
@@ -550,8 +648,12 @@ class Replay:
             t = hours.unit(t + timedelta(hours=rng.uniform(1, 24)))
             if handle_due is not None and t < handle_due:
                 wd = rng.randint(2, 5)
-                app = yield t, "request_extension", lambda: A.do_request_extension(
-                    handler, oid, working_days=wd, reason="需协调多个部门现场会商", now=t
+                app = yield (
+                    t,
+                    "request_extension",
+                    lambda: A.do_request_extension(
+                        handler, oid, working_days=wd, reason="需协调多个部门现场会商", now=t
+                    ),
                 )
                 t = hours.centre(t + timedelta(minutes=rng.uniform(30, 300)))
                 ok = rng.random() < P["extension_approved"]
@@ -565,15 +667,19 @@ class Replay:
         t = max(t + timedelta(minutes=5), reply_at)
 
         # 联系群众, 答复, 审核 (sometimes sent back once)
-        reply_kw = dict(internal_notes="已现场核查并处理。", public_text=tpl["reply"], requester_contacted=True, solved=True)
+        reply_kw = dict(
+            internal_notes="已现场核查并处理。", public_text=tpl["reply"], requester_contacted=True, solved=True
+        )
         if not anonymous and rng.random() < P["contact_log"]:
             yield t, "log_contact", lambda: A.do_log_contact(handler, oid, note="电话联系诉求人，说明办理情况。", now=t)
             t = t + timedelta(minutes=rng.uniform(5, 60))
         yield t, "reply_order", lambda: A.do_reply_order(handler, oid, now=t, **reply_kw)
         t = hours.centre(t + timedelta(minutes=rng.uniform(30, 600)))
         if rng.random() < P["send_back"]:
-            yield t, "review_reply_sendback", lambda: A.do_review_reply(
-                rev, oid, approve=False, comment="答复未说明处理依据，请补充。", now=t
+            yield (
+                t,
+                "review_reply_sendback",
+                lambda: A.do_review_reply(rev, oid, approve=False, comment="答复未说明处理依据，请补充。", now=t),
             )
             t = hours.unit(t + timedelta(minutes=rng.uniform(60, 60 * 24)))
             yield t, "reply_order", lambda: A.do_reply_order(handler, oid, now=t, **reply_kw)
@@ -589,21 +695,37 @@ class Replay:
             yield t, "record_callback_no_answer", lambda: A.do_record_callback(cb, oid, outcome="no_answer", now=t)
             t = hours.centre(t + timedelta(minutes=rng.uniform(60, 600)))
         if rng.random() < P["dissatisfied"]:
-            yield t, "record_callback_dissatisfied", lambda: A.do_record_callback(
-                cb, oid, outcome="reached", contacted=True, solved=False, satisfaction="dissatisfied",
-                reason="问题仍未解决", now=t,
+            yield (
+                t,
+                "record_callback_dissatisfied",
+                lambda: A.do_record_callback(
+                    cb,
+                    oid,
+                    outcome="reached",
+                    contacted=True,
+                    solved=False,
+                    satisfaction="dissatisfied",
+                    reason="问题仍未解决",
+                    now=t,
+                ),
             )
             # 重办: the lead unit handles again, replies, the reply is reviewed, the requester called back
             t = hours.unit(t + timedelta(hours=rng.uniform(8, 72)))
-            yield t, "reply_order", lambda: A.do_reply_order(
-                handler, oid, now=t, **{**reply_kw, "internal_notes": "重办：再次现场处理。"}
+            yield (
+                t,
+                "reply_order",
+                lambda: A.do_reply_order(handler, oid, now=t, **{**reply_kw, "internal_notes": "重办：再次现场处理。"}),
             )
             t = hours.centre(t + timedelta(minutes=rng.uniform(30, 600)))
             yield t, "review_reply", lambda: A.do_review_reply(rev, oid, approve=True, now=t)
             t = hours.centre(t + timedelta(minutes=rng.uniform(60, 60 * 20)))
         sat = rng.choices(["satisfied", "basically"], weights=[87, 13])[0]
-        yield t, "record_callback", lambda: A.do_record_callback(
-            cb, oid, outcome="reached", contacted=True, solved=True, satisfaction=sat, now=t
+        yield (
+            t,
+            "record_callback",
+            lambda: A.do_record_callback(
+                cb, oid, outcome="reached", contacted=True, solved=True, satisfaction=sat, now=t
+            ),
         )
 
     # -- the event loop ---------------------------------------------------------------------------------
@@ -627,7 +749,7 @@ class Replay:
         sweep_step = timedelta(minutes=args.sweep_minutes)
         next_sweep = self.start + sweep_step
         t_start = time.perf_counter()
-        last_report = t_start
+        last_report = last_checkpoint = t_start
         i = 0
         total = len(times)
 
@@ -666,6 +788,12 @@ class Replay:
             if now - last_report > args.progress_seconds:
                 last_report = now
                 self.cpu.sample_load()
+                if args.json_out and now - last_checkpoint > args.checkpoint_seconds:
+                    # a partial report, in case the run is stopped before the end
+                    last_checkpoint = now
+                    partial = self.report(now - t_start, n_contacts, n_orders, when)
+                    partial["partial"] = {"arrivals_done": i, "arrivals": total, "in_flight": len(heap)}
+                    Path(args.json_out + ".partial").write_text(json.dumps(partial, ensure_ascii=False, indent=1))
                 el = now - t_start
                 log(
                     f"[{el:7.0f}s] sim {when.astimezone(self.tz):%Y-%m-%d %H:%M} arrivals {i}/{total} "
@@ -682,6 +810,7 @@ class Replay:
     def report(self, total_s: float, n_contacts: int, n_orders: int, end: datetime) -> dict:
         import django
         from django.db.models import Count
+
         from yihaotong.workorders.models import Assignment, Event, WorkOrder
 
         per_action = self.timings.summary()
@@ -715,6 +844,7 @@ class Replay:
                 "assignments": Assignment.objects.count(),
             },
             "seed": self.args.seed,
+            "replay_variants": sorted(self.variants),
             "python": platform.python_version(),
             "django": django.get_version(),
             "cpus": os.cpu_count(),
@@ -740,7 +870,7 @@ def run_replay(args) -> dict:
             import cProfile
             import pstats
 
-            prof = cProfile.Profile()
+            prof = cProfile.Profile(time.process_time)  # CPU time: waits for the server or for a core excluded
             result = prof.runcall(replay.run)
             prof.dump_stats(args.profile)
             buf = io.StringIO()
@@ -800,6 +930,7 @@ def bulk_load(n: int, seed: int) -> dict:
     """
     import psycopg
     from django.db import connection
+
     from yihaotong.directory.data import demo_text as T
     from yihaotong.directory.models import Category, RequestType, Urgency
     from yihaotong.workorders.models import Assignment, WorkOrder
@@ -827,15 +958,44 @@ def bulk_load(n: int, seed: int) -> dict:
     order_cols = [f.column for f in WorkOrder._meta.concrete_fields]
     asg_cols = [f.column for f in Assignment._meta.concrete_fields if f.column != "id"]
     defaults = {
-        "source": "市长公开电话", "upstream_ref": "", "community_id": None, "is_anonymous": False,
-        "identity_disclosure_agreed": False, "reply_wanted": True, "created_by_id": op_id, "accepted_at": None,
-        "dispatched_at": None, "signed_at": None, "replied_at": None, "reply_approved_at": None, "closed_at": None,
-        "lead_unit_id": None, "sign_due": None, "handle_due": None, "handle_unit": "", "handle_started_at": None,
-        "callback_due": None, "sign_warn_at": None, "handle_warn_at": None, "callback_warn_at": None,
-        "warn_at": None, "due_at": None, "next_warning_at": None, "warning_level": "none", "paused_at": None,
-        "extension_days": 0, "repeat_count": 0, "redo_count": 0, "dissatisfied_count": 0,
-        "supervision_level": "none", "master_id": None, "disposition_reason": "", "article_ref": "",
-        "public_reply": "", "satisfaction": "", "is_review_candidate": False,
+        "source": "市长公开电话",
+        "upstream_ref": "",
+        "community_id": None,
+        "is_anonymous": False,
+        "identity_disclosure_agreed": False,
+        "reply_wanted": True,
+        "created_by_id": op_id,
+        "accepted_at": None,
+        "dispatched_at": None,
+        "signed_at": None,
+        "replied_at": None,
+        "reply_approved_at": None,
+        "closed_at": None,
+        "lead_unit_id": None,
+        "sign_due": None,
+        "handle_due": None,
+        "handle_unit": "",
+        "handle_started_at": None,
+        "callback_due": None,
+        "sign_warn_at": None,
+        "handle_warn_at": None,
+        "callback_warn_at": None,
+        "warn_at": None,
+        "due_at": None,
+        "next_warning_at": None,
+        "warning_level": "none",
+        "paused_at": None,
+        "extension_days": 0,
+        "repeat_count": 0,
+        "redo_count": 0,
+        "dissatisfied_count": 0,
+        "supervision_level": "none",
+        "master_id": None,
+        "disposition_reason": "",
+        "article_ref": "",
+        "public_reply": "",
+        "satisfaction": "",
+        "is_review_candidate": False,
     }
     H = timedelta(hours=1)
     D = timedelta(days=1)
@@ -897,8 +1057,13 @@ def bulk_load(n: int, seed: int) -> dict:
                 d_dispatch = timedelta(minutes=rng.uniform(5, 30 if urgent else 180))
                 d_sign = timedelta(minutes=rng.uniform(5, 30)) if urgent else timedelta(hours=rng.uniform(0.3, 30))
                 limit = timedelta(hours=24) if urgent else D * LIMIT_DAYS[rt] * 1.4
-                d_reply = timedelta(hours=rng.uniform(2, 20)) if urgent else D * rng.choices(
-                    [1, 2, 3, 5, 8, 12, 20, 45], weights=[14, 22, 22, 18, 12, 8, 3.7, 0.3])[0] * rng.uniform(0.3, 1)
+                d_reply = (
+                    timedelta(hours=rng.uniform(2, 20))
+                    if urgent
+                    else D
+                    * rng.choices([1, 2, 3, 5, 8, 12, 20, 45], weights=[14, 22, 22, 18, 12, 8, 3.7, 0.3])[0]
+                    * rng.uniform(0.3, 1)
+                )
                 d_review = timedelta(minutes=rng.uniform(30, 600))
                 d_callback = timedelta(hours=rng.uniform(1, 20))
                 if fate < 0.004 and age > D:
@@ -932,9 +1097,13 @@ def bulk_load(n: int, seed: int) -> dict:
                 at_approve = at_reply + d_review
                 at_close = at_approve + d_callback
                 row.update(
-                    lead_unit_id=lead.pk, dispatched_at=at_dispatch, sign_due=at_dispatch + D,
-                    sign_warn_at=at_dispatch + D * 0.75, handle_started_at=at_dispatch,
-                    handle_due=at_dispatch + limit, handle_warn_at=at_dispatch + limit - (H * 6 if urgent else D),
+                    lead_unit_id=lead.pk,
+                    dispatched_at=at_dispatch,
+                    sign_due=at_dispatch + D,
+                    sign_warn_at=at_dispatch + D * 0.75,
+                    handle_started_at=at_dispatch,
+                    handle_due=at_dispatch + limit,
+                    handle_warn_at=at_dispatch + limit - (H * 6 if urgent else D),
                     handle_unit="h" if urgent else "wd",
                 )
                 terminated = fate > 0.997
@@ -952,37 +1121,59 @@ def bulk_load(n: int, seed: int) -> dict:
                 elif now < at_close:
                     state, lead_state = "pending_callback", "replied"
                     row.update(
-                        signed_at=at_sign, replied_at=at_reply, reply_approved_at=at_approve,
-                        callback_due=at_approve + D, callback_warn_at=at_approve + D * 0.5,
+                        signed_at=at_sign,
+                        replied_at=at_reply,
+                        reply_approved_at=at_approve,
+                        callback_due=at_approve + D,
+                        callback_warn_at=at_approve + D * 0.5,
                     )
                     due, warn = row["callback_due"], row["callback_warn_at"]
                 else:
                     state, lead_state, due, warn = "closed", "replied", None, None
                     row.update(
-                        signed_at=at_sign, replied_at=at_reply, reply_approved_at=at_approve, closed_at=at_close,
+                        signed_at=at_sign,
+                        replied_at=at_reply,
+                        reply_approved_at=at_approve,
+                        closed_at=at_close,
                         satisfaction=rng.choices(["satisfied", "basically", "dissatisfied"], [80, 12, 8])[0],
                     )
                 if due is not None:
                     level = "red" if now >= due else "yellow" if now >= warn else "none"
                     row.update(
-                        due_at=due, warn_at=warn, warning_level=level,
+                        due_at=due,
+                        warn_at=warn,
+                        warning_level=level,
                         next_warning_at=warn if now < warn else (due if now < due else None),
                     )
                 row["state"] = state
                 states[state] += 1
                 row["updated_at"] = max(x for x in (created, row["signed_at"], row["closed_at"]) if x is not None)
                 sup_state = {"pending_sign": "pending_sign", "signed": "signed"}.get(lead_state, lead_state)
-                asgs.append([lead.pk, "lead", lead_state, at_dispatch, at_sign if lead_state != "pending_sign"
-                             else None, None])
+                asgs.append(
+                    [lead.pk, "lead", lead_state, at_dispatch, at_sign if lead_state != "pending_sign" else None, None]
+                )
                 asgs += [[s.pk, "support", sup_state, at_dispatch, None, None] for s in supports]
                 co.write_row(tuple(row[c] for c in order_cols))
                 for unit_id, role, st, dispatched, signed, returned in asgs:
-                    ca.write_row((
-                        oid, unit_id, role, None, st, False, disp_id, dispatched, dispatched + D,
-                        handlers[unit_id].pk if signed else None, signed,
-                        row["replied_at"] if st == "replied" else None, returned,
-                        "不属于本单位职责" if returned else "", "",
-                    ))
+                    ca.write_row(
+                        (
+                            oid,
+                            unit_id,
+                            role,
+                            None,
+                            st,
+                            False,
+                            disp_id,
+                            dispatched,
+                            dispatched + D,
+                            handlers[unit_id].pk if signed else None,
+                            signed,
+                            row["replied_at"] if st == "replied" else None,
+                            returned,
+                            "不属于本单位职责" if returned else "",
+                            "",
+                        )
+                    )
                     n_asg += 1
                 if oid % 100_000 == 0:
                     log(f"  loaded {oid:,} orders, {n_asg:,} assignments ({time.perf_counter() - started:.0f}s)")
@@ -993,7 +1184,9 @@ def bulk_load(n: int, seed: int) -> dict:
         cur.execute("SELECT setval(pg_get_serial_sequence('workorders_workorder', 'id'), %s)", [n])
         for table in ("workorders_workorder", "workorders_assignment"):
             cur.execute(f"VACUUM ANALYZE {table}")  # noqa: S608 - constant names
-        cur.execute("SELECT pg_total_relation_size('workorders_workorder'), pg_total_relation_size('workorders_assignment')")
+        cur.execute(
+            "SELECT pg_total_relation_size('workorders_workorder'), pg_total_relation_size('workorders_assignment')"
+        )
         wo_size, asg_size = cur.fetchone()
     return {
         "orders": n,
@@ -1018,8 +1211,9 @@ def plan_lines(plan: dict, depth: int = 0) -> list[str]:
         bits.append(f"using {plan['Index Name']}")
     if "Relation Name" in plan:
         bits.append(f"on {plan['Relation Name']}")
-    bits.append(f"rows={plan.get('Actual Rows')} loops={plan.get('Actual Loops')} "
-                f"time={plan.get('Actual Total Time')}ms")
+    bits.append(
+        f"rows={plan.get('Actual Rows')} loops={plan.get('Actual Loops')} time={plan.get('Actual Total Time')}ms"
+    )
     if plan.get("Rows Removed by Filter"):
         bits.append(f"removed_by_filter={plan['Rows Removed by Filter']}")
     if plan.get("Heap Fetches"):
@@ -1039,8 +1233,12 @@ def explain(sql: str) -> dict:
     doc = doc[0] if isinstance(doc, list) else json.loads(doc)[0]
     lines = plan_lines(doc["Plan"])
     nodes = sorted({ln.strip().split(" using ")[0].split(" on ")[0].split(" rows=")[0] for ln in lines})
-    out = {"execution_ms": doc.get("Execution Time"), "planning_ms": doc.get("Planning Time"), "nodes": nodes,
-           "tree": lines}
+    out = {
+        "execution_ms": doc.get("Execution Time"),
+        "planning_ms": doc.get("Planning Time"),
+        "nodes": nodes,
+        "tree": lines,
+    }
     if "JIT" in doc:
         out["jit_ms"] = round(sum(v for v in doc["JIT"].get("Timing", {}).values() if isinstance(v, (int, float))), 1)
     return out
@@ -1058,11 +1256,92 @@ class QueryKind:
         self.by_label: dict[str, array] = defaultdict(lambda: array("d"))
 
 
+class Proposed:
+    """Query changes proposed in the report, applied in this process only (the app code is not changed),
+    so that their effect is measured through the same ORM path. ``--variants`` picks them:
+
+    ids    resolve street / request-type codes to ids before filtering (``street_id = 94`` instead of a
+           join on ``directory_unit.code``), so that the planner sees constants it has statistics for
+    all_q  centre staff who see every order get no WHERE term (not ``id IS NOT NULL``, which defeats
+           index-only counts)
+    cap    paginate counts at most 10,000 rows (``SELECT COUNT(*) FROM (... LIMIT 10001)``), shown as 10000+
+    norel  no select_related joins in the list query: the four small lookup tables are attached from an
+           in-process cache (planning a 6-table join costs more than executing it)
+    """
+
+    CAP = 10_000
+
+    def __init__(self, variants: set[str]):
+        from django.db.models import Q
+
+        from yihaotong.directory.models import Category, RequestType, Unit, Urgency
+        from yihaotong.workorders import access, selectors
+        from yihaotong.workorders.models import WorkOrder
+
+        unknown = variants - {"ids", "all_q", "cap", "norel"}
+        if unknown:
+            raise SystemExit(f"unknown variants: {sorted(unknown)}")
+        self.v = variants
+        self.units = {u.pk: u for u in Unit.objects.all()}
+        self.unit_ids = {u.code: u.pk for u in self.units.values()}
+        self.rtypes = {r.pk: r for r in RequestType.objects.all()}
+        self.rtype_ids = {r.code: r.pk for r in self.rtypes.values()}
+        self.urgencies = {u.pk: u for u in Urgency.objects.all()}
+        self.categories = {c.pk: c for c in Category.objects.all()}
+        self.selectors = selectors
+        if "all_q" in variants:
+            original = access.visible_orders
+            everything = Q(pk__isnull=False)
+
+            def visible_orders(actor):
+                if access.order_visibility(actor) == everything:
+                    return WorkOrder.objects.all()
+                return original(actor)
+
+            selectors.visible_orders = visible_orders  # this process only
+
+    def list_orders(self, actor, f):
+        from dataclasses import replace
+
+        extra = {}
+        if "ids" in self.v:
+            if f.street:
+                extra["street_id"] = self.unit_ids.get(f.street, -1)
+            if f.request_type:
+                extra["request_type_id"] = self.rtype_ids.get(f.request_type, -1)
+            f = replace(f, street="", request_type="")
+        qs = self.selectors.list_orders(actor, f).filter(**extra)
+        if "norel" in self.v:
+            qs = qs.select_related(None)
+        return qs
+
+    def paginate(self, qs, page: int, page_size: int):
+        if "cap" in self.v:
+            total = qs.order_by()[: self.CAP + 1].count()
+        else:
+            total = qs.count()
+        items = list(qs[(page - 1) * page_size : page * page_size])
+        if "norel" in self.v:
+            for o in items:
+                o.request_type = self.rtypes[o.request_type_id]
+                o.urgency = self.urgencies[o.urgency_id]
+                o.category = self.categories.get(o.category_id)
+                o.street = self.units.get(o.street_id)
+                o.lead_unit = self.units.get(o.lead_unit_id)
+        return items, {"page": page, "page_size": page_size, "total": total, "capped": total > self.CAP}
+
+
 def time_queries(args, kinds: list[QueryKind]) -> dict:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
+
     from yihaotong.core.api import paginate
     from yihaotong.workorders.selectors import list_orders
+
+    variants = {v.strip() for v in args.variants.split(",") if v.strip()}
+    if variants:
+        proposed = Proposed(variants)
+        list_orders, paginate = proposed.list_orders, proposed.paginate  # noqa: F811
 
     rng = random.Random(args.seed + 7)
     split = {"count": 0.0, "page": 0.0}
@@ -1079,6 +1358,9 @@ def time_queries(args, kinds: list[QueryKind]) -> dict:
         for _ in range(10):  # warm-up
             actor, f, _label = kind.make(rng)
             paginate(list_orders(actor, f), 1, 50)
+        meter = CpuMeter()
+        meter.sample_load()
+        wall = time.perf_counter()
         for _ in range(args.reps):
             actor, f, label = kind.make(rng)
             split["count"] = split["page"] = 0.0
@@ -1093,6 +1375,8 @@ def time_queries(args, kinds: list[QueryKind]) -> dict:
             kind.by_label[label].append(ms)
             if ms > kind.slowest[0]:
                 kind.slowest = (ms, (actor, f, label))
+        wall = time.perf_counter() - wall
+        cpu = meter.report()
 
         def pct(values, p):
             v = sorted(values)
@@ -1110,6 +1394,12 @@ def time_queries(args, kinds: list[QueryKind]) -> dict:
             "page_sql_p95_ms": pct(kind.page_ms, 0.95),
             "matching_rows_p50": int(pct(kind.rows, 0.5)),
             "matching_rows_max": int(max(kind.rows)),
+            # CPU per call (this process + its PostgreSQL backend): unlike wall time, not inflated by other
+            # processes competing for the 2 cores; the backend's share has 10 ms tick resolution in total.
+            "mean_wall_ms": round(wall * 1000 / len(kind.total), 2),
+            "mean_cpu_ms": round((cpu["python_cpu_s"] + cpu.get("db_backend_cpu_s", 0)) * 1000 / len(kind.total), 2),
+            "mean_db_cpu_ms": round(cpu.get("db_backend_cpu_s", 0) * 1000 / len(kind.total), 2),
+            "loadavg_1m": cpu["loadavg_1m"],
         }
         if len(kind.by_label) > 1:
             row["by_variant"] = {
@@ -1122,6 +1412,8 @@ def time_queries(args, kinds: list[QueryKind]) -> dict:
                 paginate(list_orders(actor, f), 1, 50)
             plans = {}
             for q in cq.captured_queries:
+                if 'FROM "workorders_workorder"' not in q["sql"]:
+                    continue  # e.g. the policy cache reloading
                 which = "count" if "COUNT(" in q["sql"] else "page"
                 plans[which] = explain(q["sql"])
                 log(f"--- {kind.name} [{label}] {which} query ({plans[which]['execution_ms']} ms):")
@@ -1130,8 +1422,10 @@ def time_queries(args, kinds: list[QueryKind]) -> dict:
                     log("    " + line)
             row["explain_slowest"] = {"variant": label, "filter": _filter_repr(f), **plans}
         out[kind.name] = row
-        log(f"{kind.name}: p50 {row['p50_ms']} ms, p95 {row['p95_ms']} ms "
-            f"(count p95 {row['count_sql_p95_ms']}, page p95 {row['page_sql_p95_ms']})")
+        log(
+            f"{kind.name}: p50 {row['p50_ms']} ms, p95 {row['p95_ms']} ms "
+            f"(count p95 {row['count_sql_p95_ms']}, page p95 {row['page_sql_p95_ms']})"
+        )
     return out
 
 
@@ -1153,13 +1447,17 @@ def scale_kinds(args) -> list[QueryKind]:
     rtypes = list(RequestType.objects.values_list("code", flat=True))
     first_day = (SCALE_NOW - timedelta(days=SCALE_YEARS * 365)).date()
     max_id = WorkOrder.objects.order_by("-id").values_list("id", flat=True).first() or 1
-    numbers = list(WorkOrder.objects.filter(id__in=random.Random(3).sample(range(1, max_id + 1), 200))
-                   .values_list("number", flat=True))
+    numbers = list(
+        WorkOrder.objects.filter(id__in=random.Random(3).sample(range(1, max_id + 1), 200)).values_list(
+            "number", flat=True
+        )
+    )
     subjects = [t["subject"] for t in T.ORDER_TEMPLATES]
 
     def inbox(users):
         def make(rng):
             return users[rng.choice(unit_ids)], OrderFilter(state="dispatched,in_progress", sort="due"), "inbox"
+
         return make
 
     def centre_filter(rng) -> tuple[OrderFilter, str]:
@@ -1190,7 +1488,7 @@ def scale_kinds(args) -> list[QueryKind]:
             subject = rng.choice(subjects)
             n = 2 if r < 0.55 else rng.choice([3, 4])
             i = rng.randint(0, max(0, len(subject) - n))
-            f.q, label = subject[i:i + n], f"q={n} chars"
+            f.q, label = subject[i : i + n], f"q={n} chars"
         return dispatcher, f, label
 
     kinds = [
@@ -1213,6 +1511,7 @@ def run_scale(args) -> dict:
     try:
         django_setup_and_migrate()
         from django.db import connection
+
         from yihaotong.workorders.models import WorkOrder
 
         result = {"mode": "scale", "database": "postgres"}
@@ -1244,12 +1543,14 @@ def run_scale(args) -> dict:
             result["jit"] = cur.fetchone()[0]
         cpu = CpuMeter()
         t = time.perf_counter()
+        result["variants"] = args.variants
         result["queries"] = time_queries(args, scale_kinds(args))
         result["timing_s"] = round(time.perf_counter() - t, 1)
         result["cpu"] = cpu.report()
         result["db"] = db_info()
-        result.update(python=platform.python_version(), django=django.get_version(), cpus=os.cpu_count(),
-                      seed=args.seed)
+        result.update(
+            python=platform.python_version(), django=django.get_version(), cpus=os.cpu_count(), seed=args.seed
+        )
         return result
     finally:
         from django.db import connections
@@ -1271,10 +1572,14 @@ def main(argv=None) -> int:
     ap.add_argument("--query-sample", type=int, default=30, help="count the SQL of the first N calls per kind")
     ap.add_argument("--show-queries", action="store_true", help="print the SQL of one call of each kind")
     ap.add_argument("--profile", default=None, help="replay under cProfile; write the stats to this file")
+    ap.add_argument("--replay-variants", default="", help="replay: proposed action changes to apply: lock1,lookups")
     ap.add_argument("--sql-profile", action="store_true", help="time every SQL statement; report the top 20")
     ap.add_argument("--progress-seconds", type=float, default=30.0)
+    ap.add_argument("--checkpoint-seconds", type=float, default=300.0, help="write --json-out.partial this often")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir (SQLite file)")
-    ap.add_argument("--force-drop", action="store_true", help="allow dropping a database without bench/scale in its name")
+    ap.add_argument(
+        "--force-drop", action="store_true", help="allow dropping a database without bench/scale in its name"
+    )
     # scale mode
     ap.add_argument("--scale", action="store_true", help="mode 2: bulk-load orders, time inbox and list queries")
     ap.add_argument("--reuse", action="store_true", help="scale: reuse the loaded database (no drop, no load)")
@@ -1282,6 +1587,7 @@ def main(argv=None) -> int:
     ap.add_argument("--sql", action="append", default=[], help="scale: SQL to run (e.g. CREATE INDEX) before timing")
     ap.add_argument("--only", default="", help="scale: comma-separated query kinds to time")
     ap.add_argument("--no-explain", action="store_true")
+    ap.add_argument("--variants", default="", help="scale: proposed query changes to apply: ids,all_q,cap,norel")
     args = ap.parse_args(argv)
 
     real_stdout = sys.stdout

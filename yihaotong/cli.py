@@ -5,6 +5,8 @@ yihaotong serve       production: gunicorn with several workers plus the huey co
 yihaotong worker      the huey consumer (deadline sweeps, notifications)
 yihaotong migrate     apply database migrations
 yihaotong seed-demo   load the directory, calendar and demo orders (and print the logins)
+yihaotong train-router   train the routing suggestion models on the closed orders (a new version)
+yihaotong eval-routing   train the routing pipeline on a CSV file, measure it on another (no database)
 yihaotong manage ...  any Django management command
 """
 
@@ -110,6 +112,32 @@ def cmd_serve(args) -> int:
             worker.wait(timeout=10)
 
 
+def cmd_train_router(args) -> int:
+    _setup()
+    from django.core.management import call_command
+
+    options = {"kinds": args.kinds, "activate": args.activate, "json": args.json}
+    if args.min_orders is not None:
+        options["min_orders"] = args.min_orders
+    call_command("train_router", **options)
+    return 0
+
+
+def cmd_eval_routing(args) -> int:
+    # No django.setup(): the evaluation reads two CSV files and never the database.
+    import json
+
+    from yihaotong.routing.ml import evaluate_files
+
+    try:
+        result = evaluate_files(args.train, args.test, args.text_columns, args.label_column)
+    except (OSError, ValueError) as exc:
+        print(f"eval-routing: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(result))
+    return 0
+
+
 def cmd_manage(args) -> int:
     _setup()
     from django.core.management import execute_from_command_line
@@ -146,6 +174,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--days", type=int, default=90, help="spread orders over this many past days")
     p.add_argument("--seed", type=int, default=7)
     p.set_defaults(func=cmd_seed_demo)
+
+    p = sub.add_parser("train-router", help="train the request-type, category and unit suggestion models")
+    p.add_argument("--kinds", default="request_type,category,unit", help="comma-separated kinds to train")
+    p.add_argument("--min-orders", type=int, help="usable closed orders needed per kind (default: policy)")
+    p.add_argument("--activate", choices=["auto", "always", "never"], default="auto")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(func=cmd_train_router)
+
+    p = sub.add_parser(
+        "eval-routing", help="train the production routing pipeline on TRAIN.csv, measure on TEST.csv (JSON)"
+    )
+    p.add_argument("--train", required=True, metavar="TRAIN.csv")
+    p.add_argument("--test", required=True, metavar="TEST.csv")
+    p.add_argument("--text-columns", required=True, metavar="COL[,COL...]", help="joined by a new line")
+    p.add_argument("--label-column", required=True, metavar="COL")
+    p.add_argument("--json", action="store_true", help="print one JSON object (always the output format)")
+    p.set_defaults(func=cmd_eval_routing)
 
     p = sub.add_parser("manage", help="run a Django management command, e.g. `yihaotong manage check`")
     p.add_argument("rest", nargs=argparse.REMAINDER)

@@ -69,6 +69,7 @@ def _register() -> None:
     from yihaotong.accounts.api import router as accounts_router
     from yihaotong.directory.api import router as directory_router
     from yihaotong.intake.api import router as intake_router
+    from yihaotong.routing.api import router as routing_router
     from yihaotong.workorders.api import router as orders_router
     from yihaotong.worktime.api import router as worktime_router
 
@@ -77,6 +78,7 @@ def _register() -> None:
     api.add_router("/directory", directory_router, tags=["directory"])
     api.add_router("/calendar", worktime_router, tags=["calendar"])
     api.add_router("/accounts", accounts_router, tags=["accounts"])
+    api.add_router("/routing", routing_router, tags=["intake intelligence"])
 
 
 _register()

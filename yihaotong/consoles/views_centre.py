@@ -9,7 +9,6 @@ paginate, and load their related rows with a fixed number of queries whatever th
 from __future__ import annotations
 
 import functools
-import inspect
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -383,83 +382,33 @@ def _perform(request, spec: CentreAction, order: WorkOrder, form) -> tuple[bool,
 # the dispatch helpers: routing suggestions, the catalogue entry, the deadline preview
 
 
-def _suggest_function():
-    """Return the routing assistant's suggestion function when ``yihaotong.routing`` provides one."""
-    import importlib
+def routing_suggestions(actor, order: WorkOrder, now: datetime) -> list[dict]:
+    """Return the routing assistant's top lead units and categories for ``order`` (model or catalogue)."""
+    from yihaotong.routing.suggest import suggest
 
     try:
-        module = importlib.import_module("yihaotong.routing.suggest")
-    except ModuleNotFoundError as exc:
-        if exc.name != "yihaotong.routing.suggest":
-            raise
-        module = importlib.import_module("yihaotong.routing")
-    for name in ("suggest_for_order", "suggest_routing", "suggest"):
-        fn = getattr(module, name, None)
-        if callable(fn) and not inspect.ismodule(fn):
-            return fn
-    return None
-
-
-def _as_suggestion(item) -> dict:
-    """Read one suggestion of unknown shape (dict or object) into label, detail, confidence."""
-
-    def get(*names):
-        for name in names:
-            value = item.get(name) if isinstance(item, dict) else getattr(item, name, None)
-            if value not in (None, ""):
-                return value
-        return None
-
-    target = get("unit", "label", "name", "value", "category", "request_type", "street")
-    kind = get("kind", "field", "what")
-    confidence = get("confidence", "score", "probability")
-    return {
-        "label": str(getattr(target, "name", target) if target is not None else item),
-        "kind": str(kind or ""),
-        "confidence": round(float(confidence) * 100) if isinstance(confidence, int | float) else None,
-        "unit_id": getattr(target, "pk", None) if isinstance(target, Unit) else get("unit_id"),
-    }
-
-
-def routing_suggestions(actor, order: WorkOrder, now: datetime) -> list[dict] | None:
-    """Return the routing assistant's suggestions for ``order``; None when no assistant is installed."""
-    fn = _suggest_function()
-    if fn is None:
-        return None
-    offered = {
-        "actor": actor,
-        "user": actor,
-        "order": order,
-        "text": order.text,
-        "subject": order.subject,
-        "address": order.address,
-        "street_code": order.street.code if order.street_id else None,
-        "now": now,
-        "limit": 3,
-    }
-    try:
-        params = inspect.signature(fn).parameters
-        args, kwargs = [], {}
-        for name, p in params.items():
-            if name not in offered:
-                if p.default is inspect.Parameter.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
-                    return None  # a signature this screen does not know how to call
-                continue
-            if p.kind == p.POSITIONAL_ONLY:
-                args.append(offered[name])
-            else:
-                kwargs[name] = offered[name]
-        result = fn(*args, **kwargs)
-    except DomainError:
-        return []
+        result = suggest(order.text, subject=order.subject, address=order.address, channel=order.channel)
     except Exception:  # the assistant must never stop a dispatch  # noqa: BLE001
         log.exception("routing suggestions failed for order %s", order.pk)
         return []
-    if result is None:
-        return []
-    if isinstance(result, dict):
-        result = result.get("suggestions") or result.get("units") or list(result.values())
-    return [_as_suggestion(item) for item in list(result)[:5]]
+    units = {u.code: u.pk for u in Unit.objects.filter(code__in=[c.code for c in result.unit])}
+    rows = []
+    for field_name, label, choices in (
+        ("unit", _("lead unit"), result.unit),
+        ("category", _("category"), result.category),
+    ):
+        source = result.sources.get(field_name, result.source)
+        for choice in choices[:3]:
+            rows.append(
+                {
+                    "label": choice.name,
+                    "kind": f"{label} · {source}",
+                    "confidence": round(choice.confidence * 100) if choice.confidence is not None else None,
+                    "unit_id": units.get(choice.code) if field_name == "unit" else None,
+                    "words": choice.words[:5],
+                }
+            )
+    return rows
 
 
 def catalogue_entry(order: WorkOrder) -> CatalogueEntry | None:
@@ -831,9 +780,7 @@ def _success_text(spec: CentreAction, order: WorkOrder) -> str:
     text = str(spec.success)
     if spec.name == "callback" and order.state == S.IN_PROGRESS:
         unit = order.lead_unit.name if order.lead_unit_id else ""
-        text = gettext("The requester is dissatisfied: the order went back to %(unit)s for redo.") % {
-            "unit": unit
-        }
+        text = gettext("The requester is dissatisfied: the order went back to %(unit)s for redo.") % {"unit": unit}
     now_in = gettext("The order is now: %(state)s.") % {"state": order.get_state_display()}
     return f"{text} {now_in}"
 

@@ -73,4 +73,15 @@ POLICY_DEFAULTS = {
     "confidential_roles": ["dispatcher", "reviewer", "supervisor", "callback_agent", "sysadmin"],
     # A caller with this many contacts is flagged as a frequent caller at the intake desk.
     "frequent_caller_contacts": 5,
+    # Routing suggestions (docs/decisions/0007): the dispatcher screen offers one-key accept from this
+    # confidence up (only a trained model's calibrated confidence can reach it; keyword hints stay below 0.6).
+    "router_accept_threshold": 0.8,
+    # A routing model of a kind is trained only from this many usable closed orders; below, the catalogue.
+    "router_min_orders": 200,
+    # Categories / units / request types with fewer closed orders than this are left out of training.
+    "router_min_class_examples": 5,
+    # Training reads at most this many of the newest closed orders.
+    "router_train_max_orders": 50000,
+    # The weekly retraining does not activate a model whose hold-out macro-F1 is this much below the active one.
+    "router_max_f1_drop": 0.05,
 }
