@@ -6,6 +6,8 @@ import tempfile
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yihaotong.config.settings")
 os.environ.setdefault("YIHAOTONG_VAR_DIR", tempfile.mkdtemp(prefix="yihaotong-test-"))
 os.environ.setdefault("HUEY_IMMEDIATE", "1")
+# Parallel workers share one Redis in the PostgreSQL + Redis run: keep their cache keys apart.
+os.environ.setdefault("CACHE_KEY_PREFIX", f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}")
 
 import pytest  # noqa: E402
 
@@ -16,15 +18,17 @@ def _fresh_policy_caches():
     from django.core.cache import cache
 
     from yihaotong.directory.policy import invalidate_policy
-    from yihaotong.worktime.loader import invalidate_calendar
+
+    # Only this worker's keys: clear() would flush the Redis database that other workers use too.
+    from yihaotong.worktime.loader import BANNER_CACHE_KEY, invalidate_calendar
 
     invalidate_policy()
     invalidate_calendar()
-    cache.clear()
+    cache.delete(BANNER_CACHE_KEY)
     yield
     invalidate_policy()
     invalidate_calendar()
-    cache.clear()
+    cache.delete(BANNER_CACHE_KEY)
 
 
 @pytest.fixture

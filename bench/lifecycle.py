@@ -82,9 +82,9 @@ def recreate_pg_database(url: str, *, allow_any_name: bool) -> None:
         c.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
-def configure_environment(database: str, url: str | None) -> str:
+def configure_environment(database: str, url: str | None, var_dir: str | None = None) -> str:
     """Point the settings at a fresh database; return a temp dir to remove at the end."""
-    var_dir = tempfile.mkdtemp(prefix="yht-bench-")
+    var_dir = var_dir or tempfile.mkdtemp(prefix="yht-bench-")
     os.environ["DJANGO_SETTINGS_MODULE"] = "yihaotong.config.settings"
     os.environ["DEBUG"] = "0"  # DEBUG=1 would record every query in connection.queries
     os.environ["YIHAOTONG_VAR_DIR"] = var_dir
@@ -457,7 +457,7 @@ def patch_actions(variants: set[str]) -> None:
 
 
 class Replay:
-    def __init__(self, args):
+    def __init__(self, args, resume: dict | None = None):
         from django.db import connection
 
         from yihaotong.directory.data import demo_text as T
@@ -465,16 +465,21 @@ class Replay:
         from yihaotong.worktime.loader import get_calendar
 
         self.args = args
+        self.resume = resume
         self.rng = random.Random(args.seed)
         self.T = T
         self.tz = TZ
         self.connection = connection
+        self.sql_profile: SqlProfile | None = None
         y0 = date.fromisoformat(args.year_start)
         t0 = time.perf_counter()
-        self.cast, self.handlers, _admins = seed_cast_and_handlers([y0.year, y0.year + 1])
+        if resume is None:
+            self.cast, self.handlers, _admins = seed_cast_and_handlers([y0.year, y0.year + 1])
+        else:
+            self.cast, self.handlers = self._users_from_db()
         self.router = Router()
         self.hours = Hours(get_calendar(), self.rng)
-        self.setup_s = time.perf_counter() - t0
+        self.setup_s = resume["setup_s"] if resume else time.perf_counter() - t0
         self.timings = Timings()
         self.variants = {v.strip() for v in args.replay_variants.split(",") if v.strip()}
         if self.variants:
@@ -487,6 +492,164 @@ class Replay:
         self.actions = 0
         self.flows_done = 0
         self.flows_dropped = 0
+        self.flows_resumed = 0
+        self.interruptions: list[dict] = []
+        self.cpu_prev = {"python_cpu_s": 0.0, "db_backend_cpu_s": 0.0}
+
+    @staticmethod
+    def _users_from_db():
+        from types import SimpleNamespace
+
+        from yihaotong.accounts.models import User
+
+        by_name = {
+            u.username: u
+            for u in User.objects.filter(username__in=["operator", "dispatcher", "reviewer", "callback", "supervisor"])
+        }
+        handlers = {u.unit_id: u for u in User.objects.filter(username__startswith="bh-")}
+        return SimpleNamespace(**by_name), handlers
+
+    # -- interruption and resume ------------------------------------------------------------------------
+
+    def state(self, i: int, when: datetime, next_sweep: datetime, elapsed: float) -> dict:
+        """Everything needed to go on after this point if the process is killed (the database has the rest)."""
+        cpu = self.cpu.report()
+        return {
+            "version": 1,
+            "args": {k: getattr(self.args, k) for k in RESUME_ARGS},
+            "env": {"DATABASE_URL": os.environ.get("DATABASE_URL", ""), "var_dir": os.environ["YIHAOTONG_VAR_DIR"]},
+            "rng": self.rng.getstate(),
+            "i": i,
+            "when": when,
+            "next_sweep": next_sweep,
+            "elapsed": elapsed,
+            "setup_s": self.setup_s,
+            "counters": {k: getattr(self, k) for k in ("sweeps", "warnings", "actions", "flows_done", "flows_dropped")},
+            "flows_resumed": self.flows_resumed,
+            "interruptions": self.interruptions,
+            "timings": {
+                "ms": {k: v.tobytes() for k, v in self.timings.ms.items()},
+                "errors": dict(self.timings.errors),
+                "error_samples": self.timings.error_samples,
+                "queries": dict(self.timings.queries),
+            },
+            "cpu": {
+                "python_cpu_s": cpu["python_cpu_s"] + self.cpu_prev["python_cpu_s"],
+                "db_backend_cpu_s": cpu.get("db_backend_cpu_s", 0.0) + self.cpu_prev["db_backend_cpu_s"],
+                "load": self.cpu.load,
+            },
+            "sql_profile": (dict(self.sql_profile.total), dict(self.sql_profile.count)) if self.sql_profile else None,
+        }
+
+    def checkpoint(self, i: int, when: datetime, next_sweep: datetime, elapsed: float) -> None:
+        import pickle
+
+        path = Path(self.args.json_out + ".state")
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(pickle.dumps(self.state(i, when, next_sweep, elapsed)))
+        tmp.replace(path)
+
+    def restore(self) -> tuple[datetime, datetime, float]:
+        """Restore counters and timings; return (resume instant, next sweep, wall seconds before)."""
+        from django.db.models import Max
+
+        from yihaotong.intake.models import Contact
+        from yihaotong.workorders.models import Event
+
+        st = self.resume
+        self.rng.setstate(st["rng"])
+        for k, v in st["counters"].items():
+            setattr(self, k, v)
+        for k, raw in st["timings"]["ms"].items():
+            arr = array("d")
+            arr.frombytes(raw)
+            self.timings.ms[k] = arr
+        self.timings.errors.update(st["timings"]["errors"])
+        self.timings.error_samples.update(st["timings"]["error_samples"])
+        for k, v in st["timings"]["queries"].items():
+            self.timings.queries[k] = list(v)
+        self.cpu_prev = {"python_cpu_s": st["cpu"]["python_cpu_s"], "db_backend_cpu_s": st["cpu"]["db_backend_cpu_s"]}
+        self.cpu.load = list(st["cpu"]["load"]) + self.cpu.load
+        if self.sql_profile is not None and st["sql_profile"]:
+            self.sql_profile.total.update(st["sql_profile"][0])
+            self.sql_profile.count.update(st["sql_profile"][1])
+        self.flows_resumed = st["flows_resumed"]
+        # Actions done after the last checkpoint are in the database but were not timed: go on after them.
+        last_event = Event.objects.aggregate(m=Max("at"))["m"]
+        last_contact = Contact.objects.aggregate(m=Max("received_at"))["m"]
+        t_resume = max(x for x in (st["when"], last_event, last_contact) if x is not None)
+        untimed = Event.objects.filter(at__gt=st["when"]).count()
+        self.interruptions = list(st["interruptions"]) + [
+            {"checkpoint_sim": st["when"].isoformat(), "resumed_sim": t_resume.isoformat(), "untimed_events": untimed}
+        ]
+        return t_resume, st["next_sweep"], st["elapsed"]
+
+    def resume_flow(self, order, t: datetime):
+        """Drive an order that was in flight when the run was interrupted along the main path to closed."""
+        from yihaotong.workorders import actions as A
+
+        rng, hours, cast = self.rng, self.hours, self.cast
+        oid = order.pk
+        state = order.state
+        urgent = order.urgency.code != "normal"
+        disp, rev, cb = cast.dispatcher, cast.reviewer, cast.callback
+        lead_id = order.lead_unit_id
+        if state == "pending_dispatch":
+            street = order.street or self.router.streets[sorted(self.router.streets)[0]]
+            lead, _s = self.router.route(order.category.code, street)
+            lead_id = lead.pk
+            t = hours.centre(t + timedelta(minutes=rng.uniform(5, 60)))
+            due = t + timedelta(hours=24) if order.urgency.code == "critical" else None
+            yield (
+                t,
+                "dispatch_order",
+                lambda: A.do_dispatch_order(disp, oid, lead_unit_id=lead_id, handle_due=due, now=t),
+            )
+            state = "dispatched"
+        handler = self.handlers[lead_id]
+        if state == "dispatched":
+            if urgent:
+                t = t + timedelta(minutes=rng.uniform(3, 25))
+            else:
+                t = hours.unit(t + timedelta(minutes=rng.uniform(20, 600)))
+            yield t, "sign_assignment", lambda: A.do_sign_assignment(handler, oid, now=t)
+            state = "in_progress"
+        if state == "in_progress":
+            t = (
+                t + timedelta(hours=rng.uniform(2, 20))
+                if urgent
+                else hours.unit(t + timedelta(hours=rng.uniform(4, 72)))
+            )
+            yield (
+                t,
+                "reply_order",
+                lambda: A.do_reply_order(
+                    handler,
+                    oid,
+                    internal_notes="已现场核查并处理。",
+                    public_text="已处理完毕。",
+                    requester_contacted=True,
+                    solved=True,
+                    now=t,
+                ),
+            )
+            state = "replied"
+        if state == "replied":
+            t = hours.centre(t + timedelta(minutes=rng.uniform(30, 600)))
+            yield t, "review_reply", lambda: A.do_review_reply(rev, oid, approve=True, now=t)
+            state = "pending_callback"
+        if state == "pending_callback":
+            t = hours.centre(t + timedelta(minutes=rng.uniform(60, 60 * 20)))
+            if not order.requester_phone:
+                yield t, "close_order", lambda: A.do_close_order(cb, oid, reason="匿名诉求，无需回访", now=t)
+            else:
+                yield (
+                    t,
+                    "record_callback",
+                    lambda: A.do_record_callback(
+                        cb, oid, outcome="reached", contacted=True, solved=True, satisfaction="satisfied", now=t
+                    ),
+                )
 
     # -- timing -----------------------------------------------------------------------------------------
 
@@ -748,10 +911,16 @@ class Replay:
         self.cpu.sample_load()
         sweep_step = timedelta(minutes=args.sweep_minutes)
         next_sweep = self.start + sweep_step
-        t_start = time.perf_counter()
-        last_report = last_checkpoint = t_start
+        elapsed_before = 0.0
         i = 0
         total = len(times)
+        resume_at = None
+        if self.resume is not None:
+            resume_at, next_sweep, elapsed_before = self.restore()
+            while i < total and times[i] <= resume_at:
+                i += 1
+        t_start = time.perf_counter() - elapsed_before
+        last_report = last_checkpoint = time.perf_counter()
 
         def advance(gen, value):
             nonlocal seq
@@ -762,6 +931,17 @@ class Replay:
                 return
             seq += 1
             heapq.heappush(heap, (when, seq, gen, kind, thunk))
+
+        if resume_at is not None:
+            from yihaotong.workorders.models import WorkOrder
+
+            open_states = ["pending_dispatch", "dispatched", "in_progress", "replied", "pending_callback"]
+            for order in WorkOrder.objects.filter(state__in=open_states).select_related(
+                "urgency", "category", "street"
+            ):
+                self.flows_resumed += 1
+                advance(self.resume_flow(order, resume_at), None)
+            log(f"resumed at {resume_at}: arrival {i}/{total}, {len(heap)} orders in flight, {self.actions} actions")
 
         while i < total or heap:
             if heap and (i >= total or heap[0][0] <= times[i]):
@@ -789,8 +969,9 @@ class Replay:
                 last_report = now
                 self.cpu.sample_load()
                 if args.json_out and now - last_checkpoint > args.checkpoint_seconds:
-                    # a partial report, in case the run is stopped before the end
+                    # A partial report and the state to resume from (--resume), in case the run is killed.
                     last_checkpoint = now
+                    self.checkpoint(i, when, next_sweep, now - t_start)
                     partial = self.report(now - t_start, n_contacts, n_orders, when)
                     partial["partial"] = {"arrivals_done": i, "arrivals": total, "in_flight": len(heap)}
                     Path(args.json_out + ".partial").write_text(json.dumps(partial, ensure_ascii=False, indent=1))
@@ -806,6 +987,13 @@ class Replay:
         self.sweeps += 1
         total_s = time.perf_counter() - t_start
         return self.report(total_s, n_contacts, n_orders, s)
+
+    def cpu_total(self) -> dict:
+        cpu = self.cpu.report()
+        cpu["python_cpu_s"] = round(cpu["python_cpu_s"] + self.cpu_prev["python_cpu_s"], 1)
+        if "db_backend_cpu_s" in cpu:
+            cpu["db_backend_cpu_s"] = round(cpu["db_backend_cpu_s"] + self.cpu_prev["db_backend_cpu_s"], 1)
+        return cpu
 
     def report(self, total_s: float, n_contacts: int, n_orders: int, end: datetime) -> dict:
         import django
@@ -830,7 +1018,9 @@ class Replay:
             "sweep_time_s": round(sum(self.timings.ms["sweep_warnings"]) / 1000, 1),
             "setup_s": round(self.setup_s, 1),
             "per_action": per_action,
-            "cpu": self.cpu.report(),
+            "cpu": self.cpu_total(),
+            "flows_resumed_after_interruption": self.flows_resumed,
+            "interruptions": self.interruptions,
             "sweeps": self.sweeps,
             "sweep_minutes": self.args.sweep_minutes,
             "warnings_raised": self.warnings,
@@ -855,17 +1045,44 @@ class Replay:
         return out
 
 
+RESUME_ARGS = (
+    "database",
+    "contacts",
+    "orders",
+    "year_start",
+    "seed",
+    "json_out",
+    "sweep_minutes",
+    "query_sample",
+    "replay_variants",
+    "sql_profile",
+    "keep",
+    "progress_seconds",
+    "checkpoint_seconds",
+)
+
+
 def run_replay(args) -> dict:
-    url = None
-    if args.database == "postgres":
-        url = args.database_url or DEFAULT_PG_URL
-        recreate_pg_database(url, allow_any_name=args.force_drop)
-    var_dir = configure_environment(args.database, url)
+    resume = None
+    if args.resume:
+        import pickle
+
+        resume = pickle.loads(Path(args.resume).read_bytes())
+        for k, v in resume["args"].items():
+            setattr(args, k, v)
+        url = resume["env"]["DATABASE_URL"] or None
+        var_dir = configure_environment(args.database, url, var_dir=resume["env"]["var_dir"])
+    else:
+        url = None
+        if args.database == "postgres":
+            url = args.database_url or DEFAULT_PG_URL
+            recreate_pg_database(url, allow_any_name=args.force_drop)
+        var_dir = configure_environment(args.database, url)
     try:
         t0 = time.perf_counter()
         django_setup_and_migrate()
         migrate_s = time.perf_counter() - t0
-        replay = Replay(args)
+        replay = Replay(args, resume=resume)
         if args.profile:
             import cProfile
             import pstats
@@ -881,7 +1098,7 @@ def run_replay(args) -> dict:
         elif args.sql_profile:
             from django.db import connection
 
-            sp = SqlProfile()
+            sp = replay.sql_profile = SqlProfile()
             with connection.execute_wrapper(sp):
                 result = replay.run()
             result["sql_top"] = sp.top(20)
@@ -1575,6 +1792,7 @@ def main(argv=None) -> int:
     ap.add_argument("--replay-variants", default="", help="replay: proposed action changes to apply: lock1,lookups")
     ap.add_argument("--sql-profile", action="store_true", help="time every SQL statement; report the top 20")
     ap.add_argument("--progress-seconds", type=float, default=30.0)
+    ap.add_argument("--resume", default=None, help="replay: go on from a killed run's <json-out>.state file")
     ap.add_argument("--checkpoint-seconds", type=float, default=300.0, help="write --json-out.partial this often")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir (SQLite file)")
     ap.add_argument(
@@ -1597,7 +1815,7 @@ def main(argv=None) -> int:
             args.orders = args.orders or 1_000_000
             result = run_scale(args)
         else:
-            if args.database is None:
+            if args.database is None and not args.resume:
                 ap.error("--database sqlite|postgres is required (or --scale)")
             args.orders = 52_873 if args.orders is None else args.orders
             args.contacts = max(args.orders, 53_766 if args.contacts is None else args.contacts)

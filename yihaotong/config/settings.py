@@ -129,8 +129,19 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
+# The cache: CACHE_URL (redis://… or locmem://), by default the same Redis as the queue.
+CACHE_URL = os.environ.get("CACHE_URL", REDIS_URL).strip()
+if CACHE_URL.startswith("redis"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", ""),
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
     HUEY = {
         "huey_class": "huey.RedisHuey",
         "name": os.environ.get("HUEY_NAME", "yihaotong"),
@@ -139,7 +150,6 @@ if REDIS_URL:
         "consumer": {"workers": 2, "worker_type": "thread"},
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     # The embedded default keeps its files under ./var (SQLite database, huey queue, uploads).
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     HUEY = {
