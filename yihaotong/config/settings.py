@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "yihaotong.intake",
     "yihaotong.workorders",
     "yihaotong.routing",
+    "yihaotong.kb",
     "yihaotong.notifications",
     "yihaotong.audit",
     "yihaotong.consoles",
