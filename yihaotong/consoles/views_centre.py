@@ -318,6 +318,7 @@ class Failure:
     form: F.CentreForm
     status: int
     order_id: int
+    state_label: str = ""  # after a 409: the state the order is in now (someone else acted first)
 
     @property
     def title(self) -> str:
@@ -762,7 +763,14 @@ def centre_action(request, pk: int, action: str):
             url = reverse(f"consoles:{source}")
             return redirect(f"{url}?{list_query.urlencode()}" if list_query else url)
         return redirect("consoles:order", pk=order.pk)
-    failure = Failure(action=spec.name, panel=spec.panel, form=form, status=status, order_id=order.pk)
+    failure = Failure(
+        action=spec.name,
+        panel=spec.panel,
+        form=form,
+        status=status,
+        order_id=order.pk,
+        state_label=str(order.get_state_display()) if status == 409 else "",
+    )
     if request.htmx and source in LISTS:
         return _render_list(request, source, list_query, failure=failure)
     return _render_panel(request, order, failure=failure, status=status)
