@@ -69,6 +69,8 @@ def _register() -> None:
     from yihaotong.accounts.api import router as accounts_router
     from yihaotong.directory.api import router as directory_router
     from yihaotong.intake.api import router as intake_router
+    from yihaotong.kb.api import public_router as kb_public_router
+    from yihaotong.kb.api import router as kb_router
     from yihaotong.routing.api import router as routing_router
     from yihaotong.workorders.api import router as orders_router
     from yihaotong.worktime.api import router as worktime_router
@@ -79,6 +81,8 @@ def _register() -> None:
     api.add_router("/calendar", worktime_router, tags=["calendar"])
     api.add_router("/accounts", accounts_router, tags=["accounts"])
     api.add_router("/routing", routing_router, tags=["intake intelligence"])
+    api.add_router("/kb", kb_router, tags=["knowledge base"])
+    api.add_router("/public/kb", kb_public_router, tags=["public portal"])
 
 
 _register()
