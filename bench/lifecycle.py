@@ -309,6 +309,25 @@ class CpuMeter:
         return out
 
 
+class _FixedCpu:
+    """The summed CPU figures of the workers of a parallel replay, reported like ``CpuMeter``."""
+
+    def __init__(self, cpu: dict, loads: list[float]):
+        self.cpu, self.load = cpu, loads or [os.getloadavg()[0]]
+
+    def sample_load(self) -> None:
+        self.load.append(os.getloadavg()[0])
+
+    def report(self) -> dict:
+        out = {k: round(v, 2) for k, v in self.cpu.items()}
+        out["loadavg_1m"] = {
+            "min": round(min(self.load), 2),
+            "mean": round(sum(self.load) / len(self.load), 2),
+            "max": round(max(self.load), 2),
+        }
+        return out
+
+
 class Hours:
     """Office hours for simulated people: units work on working days, the centre every day."""
 
@@ -376,86 +395,6 @@ def arrival_times(rng: random.Random, n: int, start: datetime, days: int, tz) ->
     return out
 
 
-def patch_actions(variants: set[str]) -> None:
-    """Proposed changes to the actions, applied in this process only (the app code is not changed):
-
-    lock1    ``_lock`` in one statement: the visibility check and the row lock together
-             (``visible_orders(actor).select_for_update(of=("self",)).filter(pk=...)``) instead of an
-             EXISTS query followed by ``SELECT ... FOR UPDATE``
-    lookups  request type / urgency / category / street of ``_validate_input`` and the codes that
-             ``_rule_for`` needs come from an in-process cache of those small tables instead of 4 + 2
-             SELECTs (the policy and rules are cached the same way already)
-    """
-    from yihaotong.core.errors import NotFound
-    from yihaotong.directory.models import Category, RequestType, Unit, UnitKind, Urgency
-    from yihaotong.directory.policy import get_rules
-    from yihaotong.workorders import actions as A
-    from yihaotong.workorders import deadlines as D
-    from yihaotong.workorders.access import visible_orders
-
-    unknown = variants - {"lock1", "lookups"}
-    if unknown:
-        raise SystemExit(f"unknown replay variants: {sorted(unknown)}")
-    if "lock1" in variants:
-
-        def _lock(actor, order_id):
-            rows = list(visible_orders(actor).select_for_update(of=("self",)).filter(pk=order_id).order_by()[:1])
-            if not rows:
-                raise NotFound("No such work order.")
-            return rows[0]
-
-        A._lock = _lock
-    if "lookups" in variants:
-        rtypes = {r.code: r for r in RequestType.objects.all()}
-        urgs = {u.code: u for u in Urgency.objects.all()}
-        cats = {c.code: c for c in Category.objects.filter(is_active=True)}
-        streets = {u.code: u for u in Unit.objects.filter(kind=UnitKind.STREET)}
-        rt_code = {r.pk: r.code for r in rtypes.values()}
-        urg_code = {u.pk: u.code for u in urgs.values()}
-        original_validate = A._validate_input
-
-        def _validate_input(data):
-            simple = (
-                data.request_type in rtypes
-                and data.urgency in urgs
-                and (not data.category or data.category in cats)
-                and (not data.street or data.street in streets)
-                and not data.community
-            )
-            if not simple:
-                return original_validate(data)
-            # the checks that need no database, as in the original; on any error the original raises
-            from yihaotong.workorders.models import Channel
-
-            errors = {}
-            if data.channel not in Channel.values:
-                errors["channel"] = [f"unknown channel {data.channel!r}"]
-            if not (data.subject or "").strip():
-                errors["subject"] = ["This field is required."]
-            if not (data.text or "").strip():
-                errors["text"] = ["This field is required."]
-            if not data.is_anonymous and not (data.requester_phone or "").strip() and data.reply_wanted:
-                errors["requester_phone"] = ["A phone number is needed unless the request is anonymous."]
-            if errors or len(data.subject) > 200:
-                return original_validate(data)
-            return {
-                "request_type": rtypes[data.request_type],
-                "urgency": urgs[data.urgency],
-                "category": cats.get(data.category) if data.category else None,
-                "street": streets.get(data.street) if data.street else None,
-                "community": None,
-            }
-
-        def _rule_for(order):
-            rule = D.pick_rule(get_rules(), rt_code[order.request_type_id], urg_code[order.urgency_id])
-            if rule is None:
-                raise A.Invalid("No time-limit rule applies.", errors={"request_type": ["no time-limit rule"]})
-            return rule
-
-        A._validate_input = _validate_input
-        A._rule_for = _rule_for
-
-
 class Replay:
     def __init__(self, args, resume: dict | None = None):
         from django.db import connection
@@ -481,9 +420,6 @@ class Replay:
         self.hours = Hours(get_calendar(), self.rng)
         self.setup_s = resume["setup_s"] if resume else time.perf_counter() - t0
         self.timings = Timings()
-        self.variants = {v.strip() for v in args.replay_variants.split(",") if v.strip()}
-        if self.variants:
-            patch_actions(self.variants)
         self.query_sample = args.query_sample
         self.start = datetime(y0.year, y0.month, y0.day, tzinfo=TZ)
         self.days = (date(y0.year + 1, y0.month, y0.day) - y0).days if (y0.month, y0.day) != (2, 29) else 365
@@ -894,21 +830,40 @@ class Replay:
     # -- the event loop ---------------------------------------------------------------------------------
 
     def run(self) -> dict:
-        from yihaotong.core.errors import DomainError
-        from yihaotong.workorders import actions as A
-        from yihaotong.worktime.calendar import CalendarMissing
-
         args, rng = self.args, self.rng
         n_orders = args.orders
         n_contacts = max(0, args.contacts - args.orders)
         times = arrival_times(rng, n_orders + n_contacts, self.start, self.days, self.tz)
         kinds = bytearray([1] * n_orders + [0] * n_contacts)
         rng.shuffle(kinds)  # which arrival is a direct answer (0) or an order (1)
-
-        heap: list = []
-        seq = 0
+        if args.workers > 1:
+            return self.run_parallel(times, kinds, n_contacts, n_orders)
         self.cpu = CpuMeter()
         self.cpu.sample_load()
+        t_start, end = self.loop(times, kinds, sweep=self.sweep)
+        total_s = time.perf_counter() - t_start
+        return self.report(total_s, n_contacts, n_orders, end)
+
+    def sweep(self, s: datetime, *, finished: bool = False) -> bool:
+        """Run the warning sweep of simulated time ``s`` (one process)."""
+        from yihaotong.workorders import actions as A
+
+        self.warnings += self.call("sweep_warnings", lambda: A.do_sweep_warnings(now=s))
+        self.sweeps += 1
+        return True
+
+    def loop(self, times, kinds, *, sweep, label: str = "") -> tuple[float, datetime]:
+        """Drive the arrivals ``times``/``kinds`` and every step of their flows in time order.
+
+        ``sweep(s)`` runs at every sweep boundary; with several workers it is where they meet. Returns the
+        start (perf_counter) and the simulated time of the last sweep.
+        """
+        from yihaotong.core.errors import DomainError
+        from yihaotong.worktime.calendar import CalendarMissing
+
+        args = self.args
+        heap: list = []
+        seq = 0
         sweep_step = timedelta(minutes=args.sweep_minutes)
         next_sweep = self.start + sweep_step
         elapsed_before = 0.0
@@ -953,9 +908,7 @@ class Replay:
                 advance(gen, None)
                 continue
             while next_sweep <= when:
-                s = next_sweep
-                self.warnings += self.call("sweep_warnings", lambda s=s: A.do_sweep_warnings(now=s))
-                self.sweeps += 1
+                sweep(next_sweep)
                 next_sweep += sweep_step
             try:
                 result = self.call(kind, thunk)
@@ -968,25 +921,117 @@ class Replay:
             if now - last_report > args.progress_seconds:
                 last_report = now
                 self.cpu.sample_load()
-                if args.json_out and now - last_checkpoint > args.checkpoint_seconds:
+                if args.json_out and args.workers == 1 and now - last_checkpoint > args.checkpoint_seconds:
                     # A partial report and the state to resume from (--resume), in case the run is killed.
                     last_checkpoint = now
                     self.checkpoint(i, when, next_sweep, now - t_start)
-                    partial = self.report(now - t_start, n_contacts, n_orders, when)
+                    partial = self.report(now - t_start, max(0, args.contacts - args.orders), args.orders, when)
                     partial["partial"] = {"arrivals_done": i, "arrivals": total, "in_flight": len(heap)}
                     Path(args.json_out + ".partial").write_text(json.dumps(partial, ensure_ascii=False, indent=1))
                 el = now - t_start
                 log(
-                    f"[{el:7.0f}s] sim {when.astimezone(self.tz):%Y-%m-%d %H:%M} arrivals {i}/{total} "
+                    f"[{el:7.0f}s]{label} sim {when.astimezone(self.tz):%Y-%m-%d %H:%M} arrivals {i}/{total} "
                     f"actions {self.actions} ({self.actions / el:.0f}/s) in flight {len(heap)} "
                     f"warnings {self.warnings}"
                 )
-        # one last sweep after the last action
-        s = next_sweep
-        self.warnings += self.call("sweep_warnings", lambda: A.do_sweep_warnings(now=s))
-        self.sweeps += 1
+        # one last sweep after the last action (with workers: sweeps until every worker is done)
+        while not sweep(next_sweep, finished=True):
+            next_sweep += sweep_step
+        return t_start, next_sweep
+
+    def run_parallel(self, times, kinds, n_contacts: int, n_orders: int) -> dict:
+        """Fork ``--workers`` processes; arrival i goes to worker i mod N. At every sweep boundary all
+        workers wait for each other, worker 0 sweeps, and they go on: simulated time stays in step, so the
+        sweep sees what a single process would have seen."""
+        import multiprocessing as mp
+
+        from django.db import connections
+
+        n = self.args.workers
+        if self.resume is not None or self.args.profile or self.args.sql_profile:
+            raise SystemExit("--workers > 1 does not combine with --resume, --profile or --sql-profile")
+        connections.close_all()
+        ctx = mp.get_context("fork")
+        barrier = ctx.Barrier(n)
+        flags = ctx.Array("b", n)
+        results = ctx.Queue()
+        t_start = time.perf_counter()
+        procs = [ctx.Process(target=self._worker, args=(w, n, times, kinds, barrier, flags, results)) for w in range(n)]
+        for p in procs:
+            p.start()
+        parts = [results.get() for _ in procs]
+        for p in procs:
+            p.join()
         total_s = time.perf_counter() - t_start
-        return self.report(total_s, n_contacts, n_orders, s)
+        failed = [p for p in parts if "error" in p]
+        if failed:
+            raise SystemExit(f"a worker failed: {failed[0]['error']}")
+        self.timings = Timings()
+        cpu = {"python_cpu_s": 0.0, "db_backend_cpu_s": 0.0}
+        loads: list[float] = []
+        end = self.start
+        for part in sorted(parts, key=lambda p: p["worker"]):
+            for kind, values in part["ms"].items():
+                self.timings.ms[kind].extend(values)
+            self.timings.errors.update(part["errors"])
+            for kind, sample in part["error_samples"].items():
+                self.timings.error_samples.setdefault(kind, sample)
+            for kind, counts in part["queries"].items():
+                self.timings.queries[kind].extend(counts)
+            for key in ("actions", "sweeps", "warnings", "flows_done", "flows_dropped"):
+                setattr(self, key, getattr(self, key) + part[key])
+            for key in cpu:
+                cpu[key] += part["cpu"].get(key, 0.0)
+            loads.extend(part["loads"])
+            end = max(end, part["end"])
+        self.cpu_prev = {k: 0.0 for k in cpu}
+        self.cpu = _FixedCpu(cpu, loads)
+        return self.report(total_s, n_contacts, n_orders, end)
+
+    def _worker(self, w: int, n: int, times, kinds, barrier, flags, results) -> None:
+        from yihaotong.workorders import actions as A
+
+        try:
+            self.rng.seed(self.args.seed * 1000 + w)  # Hours shares this generator
+            self.cpu = CpuMeter()
+            self.cpu.sample_load()
+            mine = range(w, len(times), n)
+
+            def sweep(s: datetime, *, finished: bool = False) -> bool:
+                flags[w] = finished
+                barrier.wait()
+                everyone_done = all(flags[:])
+                if w == 0:
+                    self.warnings += self.call("sweep_warnings", lambda: A.do_sweep_warnings(now=s))
+                    self.sweeps += 1
+                barrier.wait()
+                return everyone_done
+
+            _t0, end = self.loop(
+                [times[j] for j in mine], bytearray(kinds[j] for j in mine), sweep=sweep, label=f" w{w}"
+            )
+            cpu = self.cpu.report()
+            results.put(
+                {
+                    "worker": w,
+                    "ms": {k: v for k, v in self.timings.ms.items()},
+                    "errors": self.timings.errors,
+                    "error_samples": self.timings.error_samples,
+                    "queries": dict(self.timings.queries),
+                    "actions": self.actions,
+                    "sweeps": self.sweeps,
+                    "warnings": self.warnings,
+                    "flows_done": self.flows_done,
+                    "flows_dropped": self.flows_dropped,
+                    "cpu": cpu,
+                    "loads": self.cpu.load,
+                    "end": end,
+                }
+            )
+        except BaseException as exc:  # the parent must not wait forever
+            barrier.abort()
+            results.put({"worker": w, "error": f"{type(exc).__name__}: {exc}"})
+            raise
 
     def cpu_total(self) -> dict:
         cpu = self.cpu.report()
@@ -1034,7 +1079,7 @@ class Replay:
                 "assignments": Assignment.objects.count(),
             },
             "seed": self.args.seed,
-            "replay_variants": sorted(self.variants),
+            "workers": self.args.workers,
             "python": platform.python_version(),
             "django": django.get_version(),
             "cpus": os.cpu_count(),
@@ -1054,7 +1099,6 @@ RESUME_ARGS = (
     "json_out",
     "sweep_minutes",
     "query_sample",
-    "replay_variants",
     "sql_profile",
     "keep",
     "progress_seconds",
@@ -1789,7 +1833,12 @@ def main(argv=None) -> int:
     ap.add_argument("--query-sample", type=int, default=30, help="count the SQL of the first N calls per kind")
     ap.add_argument("--show-queries", action="store_true", help="print the SQL of one call of each kind")
     ap.add_argument("--profile", default=None, help="replay under cProfile; write the stats to this file")
-    ap.add_argument("--replay-variants", default="", help="replay: proposed action changes to apply: lock1,lookups")
+    ap.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="replay: processes driving the orders (arrival i goes to worker i mod N); they meet at every sweep",
+    )
     ap.add_argument("--sql-profile", action="store_true", help="time every SQL statement; report the top 20")
     ap.add_argument("--progress-seconds", type=float, default=30.0)
     ap.add_argument("--resume", default=None, help="replay: go on from a killed run's <json-out>.state file")

@@ -31,6 +31,42 @@ def invalidate_policy() -> None:
     _cache.clear()
 
 
+def invalidate_references(**_kwargs) -> None:
+    """Drop the cached reference rows (connected to their models' save and delete signals)."""
+    for key in [k for k in _cache if k.startswith("ref:")]:
+        _cache.pop(key, None)
+
+
+def _reference_model(kind: str):
+    from .models import Category, RequestType, Unit, Urgency
+
+    return {"request_type": RequestType, "urgency": Urgency, "category": Category, "unit": Unit}[kind]
+
+
+def reference(kind: str, *, code: str | None = None, pk: int | None = None):
+    """Return a reference row (request type, urgency, category or unit) by code or id, or None.
+
+    Actions look these up on every order; the whole table is cached like the policy (a change in this
+    process is seen at once through the models' signals, in others within ``TTL``). A miss asks the
+    database, so a row created a moment ago elsewhere is found. Callers check ``is_active`` themselves.
+    Do not modify the returned instances: they are shared.
+    """
+
+    def build():
+        rows = list(_reference_model(kind).objects.all())
+        return {"code": {r.code: r for r in rows}, "pk": {r.pk: r for r in rows}}
+
+    table = _cached(f"ref:{kind}", build)
+    key, value = ("code", code) if code is not None else ("pk", pk)
+    obj = table[key].get(value)
+    if obj is None and value is not None:
+        obj = _reference_model(kind).objects.filter(**{key: value}).first()
+        if obj is not None:
+            table["code"][obj.code] = obj
+            table["pk"][obj.pk] = obj
+    return obj
+
+
 def get_policy() -> dict[str, Any]:
     """Return the policy values: the defaults overlaid with the settings table."""
 

@@ -11,7 +11,8 @@ from django.utils import timezone
 from yihaotong.accounts import roles as R
 from yihaotong.core.errors import Invalid, NotPermitted
 from yihaotong.core.text import normalise_phone
-from yihaotong.directory.models import RequestType, Unit, UnitKind, Urgency
+from yihaotong.directory.models import UnitKind
+from yihaotong.directory.policy import reference
 from yihaotong.workorders import actions as W
 from yihaotong.workorders.access import access_order
 
@@ -45,16 +46,16 @@ def _contact_row(actor, data: ContactInput, now: datetime, outcome: str) -> Cont
         errors["summary"] = ["This field is required."]
     rt = urg = street = None
     if data.request_type:
-        rt = RequestType.objects.filter(code=data.request_type).first()
+        rt = reference("request_type", code=data.request_type)
         if rt is None:
             errors["request_type"] = [f"unknown request type {data.request_type!r}"]
     if data.urgency:
-        urg = Urgency.objects.filter(code=data.urgency).first()
+        urg = reference("urgency", code=data.urgency)
         if urg is None:
             errors["urgency"] = [f"unknown urgency {data.urgency!r}"]
     if data.street:
-        street = Unit.objects.filter(code=data.street, kind=UnitKind.STREET).first()
-        if street is None:
+        street = reference("unit", code=data.street)
+        if street is None or street.kind != UnitKind.STREET:
             errors["street"] = [f"unknown street {data.street!r}"]
     if errors:
         raise Invalid("The contact is not valid.", errors=errors)

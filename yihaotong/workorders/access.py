@@ -46,6 +46,16 @@ def order_visibility(actor) -> Q:
     return rule
 
 
+def one_or_none(qs):
+    """Return the single row of a query that filters on a unique key, or None.
+
+    ``first()`` would order by ``Meta.ordering``; compiling that ORDER BY cost more than the lookup.
+    """
+    for obj in qs.order_by()[:1]:
+        return obj
+    return None
+
+
 def visible_orders(actor) -> QuerySet[WorkOrder]:
     return WorkOrder.objects.filter(order_visibility(actor))
 
@@ -55,20 +65,20 @@ def access_order(actor, order_id: int, *, for_update: bool = False) -> WorkOrder
     qs = visible_orders(actor).filter(pk=order_id)
     if for_update:
         # One query: the visibility rule, then a lock on the order row only (not on the joined rows).
-        order = qs.select_related("request_type", "urgency").select_for_update(of=("self",)).first()
+        order = one_or_none(qs.select_related("request_type", "urgency").select_for_update(of=("self",)))
         if order is None:
             raise NotFound("No such work order.")
         return order
-    order = qs.select_related(
-        "request_type", "urgency", "category", "street", "community", "lead_unit", "master"
-    ).first()
+    order = one_or_none(
+        qs.select_related("request_type", "urgency", "category", "street", "community", "lead_unit", "master")
+    )
     if order is None:
         raise NotFound("No such work order.")
     return order
 
 
 def access_order_by_number(actor, number: str) -> WorkOrder:
-    order = visible_orders(actor).filter(number=number).only("pk").first()
+    order = one_or_none(visible_orders(actor).filter(number=number).only("pk"))
     if order is None:
         raise NotFound("No such work order.")
     return access_order(actor, order.pk)

@@ -20,15 +20,15 @@ from django.utils import timezone
 
 from yihaotong.accounts import roles as R
 from yihaotong.core.errors import Conflict, Invalid, InvalidTransition, NotFound, NotPermitted
-from yihaotong.directory.models import Category, RequestType, Unit, UnitKind, Urgency
-from yihaotong.directory.policy import get_policy, get_rules
+from yihaotong.directory.models import Unit, UnitKind
+from yihaotong.directory.policy import get_policy, get_rules, reference
 from yihaotong.notifications.actions import queue_notification
 from yihaotong.worktime.calendar import TZ
 from yihaotong.worktime.loader import get_calendar
 
 from . import deadlines as D
 from . import states as S
-from .access import access_order, actor_assignments, check_can_reveal, is_centre
+from .access import access_order, actor_assignments, check_can_reveal, is_centre, one_or_none
 from .models import (
     ACTIVE_ASSIGNMENT_STATES,
     Application,
@@ -251,7 +251,7 @@ def _actor_assignment(actor, order: WorkOrder, assignment_id: int | None) -> Ass
     """Return the active assignment (of the actor's unit) that a unit action is about."""
     qs = actor_assignments(actor, order).select_for_update().select_related("unit")
     if assignment_id is not None:
-        asg = qs.filter(pk=assignment_id).first()
+        asg = one_or_none(qs.filter(pk=assignment_id))
         if asg is None:
             if Assignment.objects.filter(pk=assignment_id, order=order).exists():
                 raise NotPermitted("This assignment belongs to another unit.")
@@ -316,30 +316,30 @@ def _validate_input(data: OrderInput) -> dict:
         errors.setdefault("subject", []).append("At most 200 characters.")
     if not (data.text or "").strip():
         errors.setdefault("text", []).append("This field is required.")
-    rt = RequestType.objects.filter(code=data.request_type).first()
+    rt = reference("request_type", code=data.request_type)
     if rt is None:
         errors.setdefault("request_type", []).append(f"unknown request type {data.request_type!r}")
-    urg = Urgency.objects.filter(code=data.urgency).first()
+    urg = reference("urgency", code=data.urgency)
     if urg is None:
         errors.setdefault("urgency", []).append(f"unknown urgency {data.urgency!r}")
     cat = None
     if data.category:
-        cat = Category.objects.filter(code=data.category, is_active=True).first()
-        if cat is None:
+        cat = reference("category", code=data.category)
+        if cat is None or not cat.is_active:
             errors.setdefault("category", []).append(f"unknown category {data.category!r}")
     street = community = None
     if data.street:
-        street = Unit.objects.filter(code=data.street, kind=UnitKind.STREET).first()
-        if street is None:
+        street = reference("unit", code=data.street)
+        if street is None or street.kind != UnitKind.STREET:
             errors.setdefault("street", []).append(f"unknown street {data.street!r}")
     if data.community:
-        community = Unit.objects.filter(code=data.community, kind=UnitKind.COMMUNITY).first()
-        if community is None:
+        community = reference("unit", code=data.community)
+        if community is None or community.kind != UnitKind.COMMUNITY:
             errors.setdefault("community", []).append(f"unknown community {data.community!r}")
         elif street is not None and community.parent_id != street.pk:
             errors.setdefault("community", []).append("community is not in that street")
         elif street is None:
-            street = community.parent
+            street = reference("unit", pk=community.parent_id)
     if not data.is_anonymous and not (data.requester_phone or "").strip() and data.reply_wanted:
         errors.setdefault("requester_phone", []).append("A phone number is needed unless the request is anonymous.")
     if errors:
@@ -501,8 +501,8 @@ def do_merge_order(actor, order_id: int, *, master_id: int, reason: str = "", no
 def do_classify_order(actor, order_id: int, *, category: str, now: datetime | None = None) -> WorkOrder:
     """Set the order's subject category (事项分类) before dispatch."""
     now = _now(now)
-    cat = Category.objects.filter(code=category, is_active=True).first()
-    if cat is None:
+    cat = reference("category", code=category)
+    if cat is None or not cat.is_active:
         raise Invalid("Unknown category.", errors={"category": [f"unknown category {category!r}"]})
     order = _lock(actor, order_id)
     S.check_side_action("classify", order.state, actor.roles)
@@ -521,7 +521,7 @@ def _check_units(lead_unit_id: int, support_unit_ids: list[int]) -> tuple[Unit, 
     ids = [lead_unit_id, *support_unit_ids]
     if len(set(ids)) != len(ids):
         raise Invalid("A unit may appear only once.", errors={"support_unit_ids": ["duplicate unit"]})
-    units = {u.pk: u for u in Unit.objects.filter(pk__in=ids, is_active=True)}
+    units = {i: u for i in ids if (u := reference("unit", pk=i)) is not None and u.is_active}
     missing = [i for i in ids if i not in units]
     if missing:
         raise Invalid("Unknown or inactive units.", errors={"units": [f"unknown unit id {i}" for i in missing]})
@@ -612,7 +612,7 @@ def do_subdispatch(
     parent = _actor_assignment(actor, order, assignment_id)
     if parent.state != AssignmentState.SIGNED:
         raise InvalidTransition("Sign for the order before sub-dispatching it.", state=parent.state)
-    sub = Unit.objects.filter(pk=sub_unit_id, is_active=True).first()
+    sub = one_or_none(Unit.objects.filter(pk=sub_unit_id, is_active=True))
     if sub is None or sub.parent_id != parent.unit_id:
         raise Invalid("Choose a sub-unit of your unit.", errors={"sub_unit_id": ["not a sub-unit of the assignee"]})
     if Assignment.objects.filter(order=order, unit=sub, state__in=ACTIVE_ASSIGNMENT_STATES).exists():
@@ -749,7 +749,7 @@ def _close_pending_applications(order: WorkOrder, actor, now: datetime, *, excep
 
 
 def _lock_application(actor, application_id: int, kind: str) -> tuple[Application, WorkOrder]:
-    app = Application.objects.filter(pk=application_id, kind=kind).only("order_id").first()
+    app = one_or_none(Application.objects.filter(pk=application_id, kind=kind).only("order_id"))
     if app is None:
         raise NotFound("No such application.")
     order = _lock(actor, app.order_id)
@@ -1380,7 +1380,7 @@ def do_sweep_warnings(*, now: datetime | None = None, batch: int = 500) -> int:
 
 @transaction.atomic
 def _sweep_one(order_id: int, now: datetime) -> int:
-    order = WorkOrder.objects.select_for_update().filter(pk=order_id).first()
+    order = one_or_none(WorkOrder.objects.select_for_update().filter(pk=order_id))
     if order is None or order.next_warning_at is None or order.next_warning_at > now:
         return 0
     level = D.warning_level(now, order.warn_at, order.due_at)

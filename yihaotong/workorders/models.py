@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from yihaotong.core.models import SavesChangedFields
+
 from . import states as S
 
 
@@ -56,7 +58,7 @@ class SupervisionLevel(models.TextChoices):
     ESCALATE = "escalate", _("Escalation")
 
 
-class WorkOrder(models.Model):
+class WorkOrder(SavesChangedFields):
     number = models.CharField(_("order number"), max_length=24, unique=True)
     query_code_hash = models.CharField(max_length=64, editable=False)
     state = models.CharField(_("state"), max_length=20, choices=OrderState.choices, db_index=True)
@@ -201,7 +203,7 @@ class AssignmentState(models.TextChoices):
 ACTIVE_ASSIGNMENT_STATES = (AssignmentState.PENDING_SIGN, AssignmentState.SIGNED, AssignmentState.REPLIED)
 
 
-class Assignment(models.Model):
+class Assignment(SavesChangedFields):
     """派单记录: an order given to a unit, as lead or support, or sub-dispatched to a sub-unit."""
 
     order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="assignments")
@@ -268,7 +270,7 @@ class ReplyState(models.TextChoices):
     INTERNAL = "internal", _("Internal (to the lead unit)")
 
 
-class Reply(models.Model):
+class Reply(SavesChangedFields):
     """答复: a unit's handling notes (internal) and the public reply text (what the requester reads)."""
 
     order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="replies")
@@ -307,7 +309,7 @@ class ApplicationState(models.TextChoices):
     REFUSED = "refused", pgettext_lazy("application state", "Refused")
 
 
-class Application(models.Model):
+class Application(SavesChangedFields):
     """A unit's request that the centre decides: extension, return or termination."""
 
     kind = models.CharField(_("kind"), max_length=12, choices=ApplicationKind.choices)

@@ -1,0 +1,75 @@
+"""Rows loaded by the actions are saved column by column (core.models.SavesChangedFields)."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.factories import new_order
+from yihaotong.workorders.models import WorkOrder
+
+
+def _updates(ctx) -> list[str]:
+    return [q["sql"] for q in ctx.captured_queries if q["sql"].lstrip().upper().startswith("UPDATE")]
+
+
+def test_a_loaded_row_writes_only_the_changed_columns(cast):
+    order = WorkOrder.objects.get(pk=new_order(cast).pk)
+    order.subject = "新的标题"
+    with CaptureQueriesContext(connection) as ctx:
+        order.save()
+    (sql,) = _updates(ctx)
+    assert '"subject"' in sql and '"updated_at"' in sql  # auto_now goes with every write
+    assert '"text"' not in sql and '"number"' not in sql and '"state"' not in sql
+    assert WorkOrder.objects.get(pk=order.pk).subject == "新的标题"
+
+
+def test_an_unchanged_row_writes_nothing(cast):
+    order = WorkOrder.objects.get(pk=new_order(cast).pk)
+    with CaptureQueriesContext(connection) as ctx:
+        order.save()
+    assert _updates(ctx) == []
+
+
+def test_a_second_save_writes_only_what_changed_since_the_first(cast):
+    order = WorkOrder.objects.get(pk=new_order(cast).pk)
+    order.subject = "一"
+    order.save()
+    order.address = "二"
+    with CaptureQueriesContext(connection) as ctx:
+        order.save()
+    (sql,) = _updates(ctx)
+    assert '"address"' in sql and '"subject"' not in sql
+
+
+def test_explicit_update_fields_leave_other_changes_for_the_next_save(cast):
+    order = WorkOrder.objects.get(pk=new_order(cast).pk)
+    order.subject = "甲"
+    order.address = "乙"
+    order.save(update_fields=["subject"])
+    assert WorkOrder.objects.get(pk=order.pk).address != "乙"
+    order.save()
+    fresh = WorkOrder.objects.get(pk=order.pk)
+    assert (fresh.subject, fresh.address) == ("甲", "乙")
+
+
+def test_refresh_from_db_takes_a_new_snapshot(cast):
+    order = WorkOrder.objects.get(pk=new_order(cast).pk)
+    WorkOrder.objects.filter(pk=order.pk).update(subject="别处改的")
+    order.refresh_from_db()
+    order.address = "新地址"
+    order.save()
+    fresh = WorkOrder.objects.get(pk=order.pk)
+    assert (fresh.subject, fresh.address) == ("别处改的", "新地址")
+
+
+def test_a_new_instance_without_a_snapshot_saves_every_column(cast):
+    pk = new_order(cast).pk
+    order = WorkOrder.objects.get(pk=pk)
+    copy = WorkOrder(**{f.attname: getattr(order, f.attname) for f in WorkOrder._meta.concrete_fields})
+    copy._state.adding = False
+    copy.subject = "整行保存"
+    with CaptureQueriesContext(connection) as ctx:
+        copy.save()
+    (sql,) = _updates(ctx)
+    assert '"text"' in sql and '"subject"' in sql
