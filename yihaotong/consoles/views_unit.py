@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery, Value
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -210,14 +210,34 @@ class InboxRow:
 APPLICATION_LABELS = dict(ApplicationKind.choices)
 
 
+def _section_counts(scope: Q, filters: dict[str, Q]) -> dict[str, int]:
+    """Count each section's assignments in one statement: a UNION ALL of one count per section.
+
+    Each count starts from its own selective condition (few assignments are pending or signed; few orders
+    are open), so the database reads only those rows. One aggregate with a FILTER per section had to join
+    every assignment the unit ever had to its order (a unit keeps its replied assignments for years):
+    0.4 s for a busy unit at a million orders.
+    """
+    parts = [
+        Assignment.objects.filter(scope, filters[name])
+        .order_by()
+        .annotate(section=Value(name))
+        .values("section")
+        .annotate(n=Count("pk"))
+        .values_list("section", "n")
+        for name in SECTION_NAMES
+    ]
+    counts = dict.fromkeys(SECTION_NAMES, 0)
+    counts.update(dict(parts[0].union(*parts[1:], all=True)))
+    return counts
+
+
 def _inbox_context(request, section: str, page: int) -> dict:
     user = request.user
     now = timezone.now()
     scope = _unit_scope(user)
     filters = _section_filters(now)
-    counts = Assignment.objects.filter(scope).aggregate(
-        **{name: Count("pk", filter=filters[name]) for name in SECTION_NAMES}
-    )
+    counts = _section_counts(scope, filters)
     total = counts[section]
     pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
     page = min(max(1, page), pages)
