@@ -13,7 +13,6 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from yihaotong.accounts.roles import UNIT_ROLES
-from yihaotong.core.api import paginate
 from yihaotong.core.errors import Invalid, NotFound, NotPermitted
 from yihaotong.directory.models import RequestType, Unit, UnitKind
 from yihaotong.workorders import states as S
@@ -53,6 +52,27 @@ FILTER_FIELDS = [
 ]
 
 
+PAGE_SIZE = 50
+# The list counts matching orders up to this many and then says "more than": an exact COUNT of a centre
+# user's unfiltered list reads every order (85 ms at a million); nobody pages through 200 pages of 50.
+COUNT_CAP = 10_000
+
+
+def paginate_capped(qs, page, page_size: int, *, cap: int | None = None) -> tuple[list, dict]:
+    """Like core.api.paginate, but the total is counted only up to ``cap`` (``meta["capped"]`` beyond it)."""
+    cap = COUNT_CAP if cap is None else cap
+    try:
+        page = max(1, int(page or 1))
+    except (TypeError, ValueError):
+        page = 1
+    total = qs.order_by()[: cap + 1].count()
+    capped = total > cap
+    total = min(total, cap)
+    pages = (total + page_size - 1) // page_size
+    items = list(qs[(page - 1) * page_size : page * page_size])
+    return items, {"page": page, "page_size": page_size, "total": total, "pages": pages, "capped": capped}
+
+
 @require_GET
 @login_required
 def orders(request):
@@ -71,10 +91,10 @@ def orders(request):
     )
     errors = {}
     try:
-        items, meta = paginate(list_orders(request.user, f), request.GET.get("page", 1), 50)
+        items, meta = paginate_capped(list_orders(request.user, f), request.GET.get("page"), PAGE_SIZE)
     except Invalid as exc:
         errors = exc.errors
-        items, meta = [], {"page": 1, "page_size": 50, "total": 0, "pages": 0}
+        items, meta = [], {"page": 1, "page_size": PAGE_SIZE, "total": 0, "pages": 0, "capped": False}
     now = timezone.now()
     rows = [(o, warning_tone(o, now), requester_contact(request.user, o)) for o in items]
     query = request.GET.copy()
