@@ -19,6 +19,7 @@ NAV = [
     ("consoles:callbacks", _("Callbacks"), {R.CALLBACK_AGENT}),
     ("consoles:supervision", _("Supervision"), {R.SUPERVISOR, R.LEADER}),
     ("consoles:orders", _("Work orders"), STAFF),
+    ("consoles:kb", _("Knowledge base"), STAFF | {R.KB_EDITOR}),
 ]
 
 

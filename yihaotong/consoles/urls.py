@@ -19,7 +19,7 @@ urlpatterns = [
 
 # Each area of the consoles keeps its routes in its own module (intake desk; centre: dispatch, review,
 # callbacks, supervision; units: inbox and unit actions). A module that does not exist yet adds nothing.
-for _module in ("desk", "centre", "unit"):
+for _module in ("desk", "centre", "unit", "kb"):
     try:
         _mod = __import__(f"yihaotong.consoles.urls_{_module}", fromlist=["urlpatterns"])
     except ModuleNotFoundError as _exc:
