@@ -12,7 +12,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from yihaotong.accounts import roles as R
 from yihaotong.core.errors import NotFound, NotPermitted
 from yihaotong.core.text import mask_name, mask_phone
-from yihaotong.directory.policy import get_policy
+from yihaotong.directory.policy import get_policy, reference
 
 from .models import ACTIVE_ASSIGNMENT_STATES, Assignment, WorkOrder
 
@@ -56,6 +56,33 @@ def one_or_none(qs):
     return None
 
 
+# Foreign keys of a work order that point at the small reference tables (directory.policy.reference).
+_REFERENCE_FKS = (
+    ("request_type", "request_type"),
+    ("urgency", "urgency"),
+    ("category", "category"),
+    ("street", "unit"),
+    ("community", "unit"),
+    ("lead_unit", "unit"),
+)
+
+
+def prime_references(obj, fks=_REFERENCE_FKS):
+    """Fill the foreign-key caches of ``obj`` from the reference cache instead of joins or extra queries.
+
+    ``fks`` pairs a foreign-key name with the reference kind. A row missing from the cache (deleted
+    meanwhile) is left for Django to load on access.
+    """
+    for name, kind in fks:
+        field = obj._meta.get_field(name)
+        pk = getattr(obj, field.attname)
+        if pk is not None and not field.is_cached(obj):
+            ref = reference(kind, pk=pk)
+            if ref is not None:
+                field.set_cached_value(obj, ref)
+    return obj
+
+
 def visible_orders(actor) -> QuerySet[WorkOrder]:
     return WorkOrder.objects.filter(order_visibility(actor))
 
@@ -65,16 +92,14 @@ def access_order(actor, order_id: int, *, for_update: bool = False) -> WorkOrder
     qs = visible_orders(actor).filter(pk=order_id)
     if for_update:
         # One query: the visibility rule, then a lock on the order row only (not on the joined rows).
-        order = one_or_none(qs.select_related("request_type", "urgency").select_for_update(of=("self",)))
+        order = one_or_none(qs.select_for_update(of=("self",)))
         if order is None:
             raise NotFound("No such work order.")
-        return order
-    order = one_or_none(
-        qs.select_related("request_type", "urgency", "category", "street", "community", "lead_unit", "master")
-    )
+        return prime_references(order)
+    order = one_or_none(qs.select_related("master"))
     if order is None:
         raise NotFound("No such work order.")
-    return order
+    return prime_references(order)
 
 
 def access_order_by_number(actor, number: str) -> WorkOrder:

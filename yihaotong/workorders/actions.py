@@ -28,7 +28,7 @@ from yihaotong.worktime.loader import get_calendar
 
 from . import deadlines as D
 from . import states as S
-from .access import access_order, actor_assignments, check_can_reveal, is_centre, one_or_none
+from .access import access_order, actor_assignments, check_can_reveal, is_centre, one_or_none, prime_references
 from .models import (
     ACTIVE_ASSIGNMENT_STATES,
     Application,
@@ -247,17 +247,20 @@ def _lead_assignment(order: WorkOrder, *, lock: bool = True) -> Assignment | Non
     return qs.first()
 
 
+_ASSIGNMENT_FKS = (("unit", "unit"),)
+
+
 def _actor_assignment(actor, order: WorkOrder, assignment_id: int | None) -> Assignment:
     """Return the active assignment (of the actor's unit) that a unit action is about."""
-    qs = actor_assignments(actor, order).select_for_update().select_related("unit")
+    qs = actor_assignments(actor, order).select_for_update()
     if assignment_id is not None:
         asg = one_or_none(qs.filter(pk=assignment_id))
         if asg is None:
             if Assignment.objects.filter(pk=assignment_id, order=order).exists():
                 raise NotPermitted("This assignment belongs to another unit.")
             raise NotFound("No such assignment.")
-        return asg
-    items = list(qs)
+        return prime_references(asg, _ASSIGNMENT_FKS)
+    items = [prime_references(a, _ASSIGNMENT_FKS) for a in qs.order_by()]
     if not items:
         raise NotPermitted("Your unit holds no active assignment of this order.")
     # Prefer the assignment of the actor's own unit, then the lead.
@@ -1381,6 +1384,8 @@ def do_sweep_warnings(*, now: datetime | None = None, batch: int = 500) -> int:
 @transaction.atomic
 def _sweep_one(order_id: int, now: datetime) -> int:
     order = one_or_none(WorkOrder.objects.select_for_update().filter(pk=order_id))
+    if order is not None:
+        prime_references(order)
     if order is None or order.next_warning_at is None or order.next_warning_at > now:
         return 0
     level = D.warning_level(now, order.warn_at, order.due_at)
