@@ -34,6 +34,9 @@ class Params:
     b: tuple[float, float, float, float] = (0.5, 0.5, 0.3, 0.75)
     bigram_weight: float = 1.0  # the bigram channel's share, after both are scaled to their best score
     passage_chars: int = 220
+    # The best passage's share (words and bigrams of each passage of ~``passage_chars``, title included).
+    passage_weight: float = 1.0
+    passage_b: float = 0.75
 
 
 @dataclass
@@ -69,6 +72,7 @@ class _Analysed:
     doc: IndexDoc
     words: tuple[Counter, ...]
     grams: tuple[Counter, ...]
+    passages: list[tuple[Counter]] = field(default_factory=list)
 
 
 def passages(text: str, size: int) -> list[tuple[int, int]]:
@@ -89,8 +93,10 @@ def passages(text: str, size: int) -> list[tuple[int, int]]:
 class _Channel:
     """One BM25F score matrix over one kind of term."""
 
-    def __init__(self, params: Params):
+    def __init__(self, params: Params, weights: tuple[float, ...] | None = None, b: tuple[float, ...] | None = None):
         self.params = params
+        self.weights = weights or params.weights
+        self.b = b or params.b
         self.vocab: dict[str, int] = {}
         self.matrix = sparse.csc_matrix((0, 0), dtype=np.float32)
 
@@ -99,7 +105,7 @@ class _Channel:
         n = len(counts)
         vocab: dict[str, int] = {}
         rows, cols, vals = [], [], []
-        for f, (w, b) in enumerate(zip(p.weights, p.b, strict=True)):
+        for f, (w, b) in enumerate(zip(self.weights, self.b, strict=True)):
             lengths = np.array([sum(c[f].values()) for c in counts], dtype=np.float64)
             avg = lengths.mean() if n and lengths.mean() > 0 else 1.0
             norm = w / (1.0 - b + b * lengths / avg)
@@ -157,6 +163,8 @@ class SearchIndex:
         self._docs: dict[int, _Analysed] = {}
         self._words = _Channel(self.params)
         self._grams = _Channel(self.params)
+        self._passages = _Channel(self.params, (1.0,), (self.params.passage_b,))
+        self._passage_starts = np.zeros(0, dtype=np.int64)
         self._dirty = True
         self.ids = np.zeros(0, dtype=np.int64)
         self.version = 0
@@ -170,7 +178,14 @@ class SearchIndex:
         texts = (doc.title, "\n".join(doc.phrasings), " ".join(doc.keywords), doc.content)
         words = tuple(Counter(a.words(t)) for t in texts)
         grams = tuple(Counter(bigrams(t)) for t in texts)
-        return _Analysed(doc, words, grams)
+        parts = []
+        if self.params.passage_weight:
+            for start, end in passages(doc.content, self.params.passage_chars):
+                text = doc.title + "\n" + doc.content[start:end]
+                counts = Counter(a.words(text))
+                counts.update("\x01" + g for g in bigrams(text))
+                parts.append((counts,))
+        return _Analysed(doc, words, grams, parts)
 
     def upsert(self, doc: IndexDoc) -> None:
         self._docs[doc.id] = self._analyse(doc)
@@ -187,6 +202,11 @@ class SearchIndex:
         self._words.build([a.words for a in analysed])
         if self.params.bigram_weight:
             self._grams.build([a.grams for a in analysed])
+        if self.params.passage_weight:
+            rows = [p for a in analysed for p in a.passages]
+            self._passages.build(rows)
+            sizes = np.array([len(a.passages) for a in analysed], dtype=np.int64)
+            self._passage_starts = np.concatenate(([0], np.cumsum(sizes)[:-1])) if len(sizes) else sizes
         self.ids = np.fromiter((a.doc.id for a in analysed), dtype=np.int64, count=len(analysed))
         self._rows = analysed
         m = [a.doc.meta for a in analysed]
@@ -218,6 +238,11 @@ class SearchIndex:
             g = self._grams.score(grams)
             if g is not None and g.max() > 0:
                 total += self.params.bigram_weight * (g / g.max())
+        if self.params.passage_weight and n:
+            p = self._passages.score(words + ["\x01" + g for g in grams])
+            if p is not None and p.max() > 0:
+                best = np.maximum.reduceat(p, self._passage_starts)
+                total += self.params.passage_weight * (best / best.max())
         return total
 
     def best_passage(self, row: int, query: str) -> tuple[int, int]:
