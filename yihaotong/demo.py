@@ -147,6 +147,10 @@ def seed_demo(
     do_seed_calendar_from_package()
     counts = do_seed_directory()
     users = _ensure_users(reset_passwords)
+    # Knowledge-base articles (our own text), published by the KB editor; those already there are kept.
+    from yihaotong.kb.demo import seed_kb_demo
+
+    counts["kb_articles"] = seed_kb_demo(users["kbeditor"])
     if WorkOrder.objects.exists():
         if not quiet:
             print_logins()
