@@ -422,9 +422,10 @@ def main(argv=None) -> int:
         with contextlib.redirect_stdout(sys.stderr):  # nothing but the JSON reaches stdout
             result = run(args)
     finally:
-        from django.db import connections
+        with contextlib.suppress(Exception):  # Django may not be set up if the run failed early
+            from django.db import connections
 
-        connections.close_all()
+            connections.close_all()
         var_dir = os.environ.get("YIHAOTONG_VAR_DIR")
         if var_dir and Path(var_dir).name.startswith("yht-bench-"):
             shutil.rmtree(var_dir, ignore_errors=True)
