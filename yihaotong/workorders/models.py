@@ -61,23 +61,38 @@ class SupervisionLevel(models.TextChoices):
 class WorkOrder(SavesChangedFields):
     number = models.CharField(_("order number"), max_length=24, unique=True)
     query_code_hash = models.CharField(max_length=64, editable=False)
-    state = models.CharField(_("state"), max_length=20, choices=OrderState.choices, db_index=True)
+    state = models.CharField(_("state"), max_length=20, choices=OrderState.choices)
 
     channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices)
     source = models.CharField(
         _("source"), max_length=64, blank=True, help_text=_("e.g. the mayor's public hotline, the secretary's mailbox")
     )
-    upstream_ref = models.CharField(_("upstream reference"), max_length=64, blank=True, db_index=True)
-    request_type = models.ForeignKey("directory.RequestType", on_delete=models.PROTECT, verbose_name=_("request type"))
-    urgency = models.ForeignKey("directory.Urgency", on_delete=models.PROTECT, verbose_name=_("urgency"))
+    upstream_ref = models.CharField(_("upstream reference"), max_length=64, blank=True)
+    request_type = models.ForeignKey(
+        "directory.RequestType", on_delete=models.PROTECT, db_index=False, verbose_name=_("request type")
+    )
+    urgency = models.ForeignKey(
+        "directory.Urgency", on_delete=models.PROTECT, db_index=False, verbose_name=_("urgency")
+    )
     category = models.ForeignKey(
-        "directory.Category", null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("category")
+        "directory.Category",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        db_index=False,
+        verbose_name=_("category"),
     )
     subject = models.CharField(_("subject"), max_length=200)
     text = models.TextField(_("full text"))
     address = models.CharField(_("address"), max_length=255, blank=True)
     street = models.ForeignKey(
-        "directory.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("street")
+        "directory.Unit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("street"),
     )
     community = models.ForeignKey(
         "directory.Unit",
@@ -85,11 +100,12 @@ class WorkOrder(SavesChangedFields):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
         verbose_name=_("community"),
     )
 
     requester_name = models.CharField(_("requester name"), max_length=64, blank=True)
-    requester_phone = models.CharField(_("requester phone"), max_length=32, blank=True, db_index=True)
+    requester_phone = models.CharField(_("requester phone"), max_length=32, blank=True)
     is_anonymous = models.BooleanField(_("anonymous"), default=False)
     is_confidential = models.BooleanField(
         _("confidential"), default=False, help_text=_("Whistle-blowing or a confidentiality request.")
@@ -101,7 +117,7 @@ class WorkOrder(SavesChangedFields):
     reply_wanted = models.BooleanField(_("reply wanted"), default=True)
 
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     created_at = models.DateTimeField(_("created at"), db_index=True)
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
@@ -119,6 +135,7 @@ class WorkOrder(SavesChangedFields):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
         verbose_name=_("lead unit"),
     )
     # Clocks: stored, recomputed by actions (never by readers).
@@ -131,10 +148,10 @@ class WorkOrder(SavesChangedFields):
     handle_warn_at = models.DateTimeField(null=True, blank=True)
     callback_warn_at = models.DateTimeField(null=True, blank=True)
     warn_at = models.DateTimeField(_("warning at"), null=True, blank=True)
-    due_at = models.DateTimeField(_("current deadline"), null=True, blank=True, db_index=True)
-    next_warning_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    due_at = models.DateTimeField(_("current deadline"), null=True, blank=True)
+    next_warning_at = models.DateTimeField(null=True, blank=True)
     warning_level = models.CharField(
-        _("warning"), max_length=8, choices=WarningLevel.choices, default=WarningLevel.NONE, db_index=True
+        _("warning"), max_length=8, choices=WarningLevel.choices, default=WarningLevel.NONE
     )
     paused_at = models.DateTimeField(null=True, blank=True)
     extension_days = models.PositiveIntegerField(_("extension (working days)"), default=0)
@@ -151,6 +168,7 @@ class WorkOrder(SavesChangedFields):
         blank=True,
         on_delete=models.PROTECT,
         related_name="merged_orders",
+        db_index=False,
         verbose_name=_("merged into"),
     )
     disposition_reason = models.CharField(_("disposition reason"), max_length=32, blank=True)
@@ -169,6 +187,18 @@ class WorkOrder(SavesChangedFields):
             models.Index(fields=["street", "-created_at"], name="wo_street_created"),
             models.Index(fields=["category", "-created_at"], name="wo_category_created"),
             models.Index(fields=["warning_level", "state"], name="wo_warning_state"),
+            # Every action rewrites the row with an indexed column changed (state, clocks), so PostgreSQL
+            # updates every index of the table each time: keep them few, and partial where most rows are
+            # empty (closed orders have no clock). The composites above lead with state, lead_unit,
+            # street, category and warning_level; no single-column index repeats them.
+            models.Index(fields=["request_type", "-created_at"], name="wo_type_created"),
+            models.Index(fields=["due_at"], condition=Q(due_at__isnull=False), name="wo_due_open"),
+            models.Index(
+                fields=["next_warning_at"], condition=Q(next_warning_at__isnull=False), name="wo_next_warning"
+            ),
+            models.Index(fields=["requester_phone"], condition=~Q(requester_phone=""), name="wo_requester_phone"),
+            models.Index(fields=["upstream_ref"], condition=~Q(upstream_ref=""), name="wo_upstream_ref"),
+            models.Index(fields=["master"], condition=Q(master__isnull=False), name="wo_master"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -466,8 +496,8 @@ class AppendOnlyError(RuntimeError):
 class Event(models.Model):
     """The append-only audit trail of an order: every change, with actor, time, from/to, reason, payload."""
 
-    order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(_("kind"), max_length=32, db_index=True)
+    order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="events", db_index=False)
+    kind = models.CharField(_("kind"), max_length=32)  # indexed with ``at`` (event_kind_at)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
