@@ -7,6 +7,7 @@ yihaotong migrate     apply database migrations
 yihaotong seed-demo   load the directory, calendar and demo orders (and print the logins)
 yihaotong train-router   train the routing suggestion models on the closed orders (a new version)
 yihaotong eval-routing   train the routing pipeline on a CSV file, measure it on another (no database)
+yihaotong eval-search    import DOCS.jsonl into a temporary knowledge base, measure search_articles on QUERIES
 yihaotong manage ...  any Django management command
 """
 
@@ -138,6 +139,35 @@ def cmd_eval_routing(args) -> int:
     return 0
 
 
+def cmd_eval_search(args) -> int:
+    # A fresh, temporary embedded database: the evaluation never touches the configured one.
+    import json
+    import shutil
+    import tempfile
+
+    tmp = tempfile.mkdtemp(prefix="yihaotong-eval-search-")
+    os.environ["YIHAOTONG_VAR_DIR"] = tmp
+    os.environ["YIHAOTONG_SQLITE"] = str(Path(tmp) / "eval.sqlite3")
+    os.environ["HUEY_SQLITE"] = str(Path(tmp) / "huey.sqlite3")
+    for name in ("DATABASE_URL", "REDIS_URL", "CACHE_URL", "YIHAOTONG_MODE"):
+        os.environ.pop(name, None)
+    try:
+        _setup()
+        from django.core.management import call_command
+
+        call_command("migrate", interactive=False, verbosity=0)
+        from yihaotong.kb.evaluate import evaluate_search
+
+        result = evaluate_search(args.docs, args.queries)
+    except (OSError, ValueError, KeyError) as exc:
+        print(f"eval-search: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(json.dumps(result))
+    return 0
+
+
 def cmd_manage(args) -> int:
     _setup()
     from django.core.management import execute_from_command_line
@@ -191,6 +221,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--label-column", required=True, metavar="COL")
     p.add_argument("--json", action="store_true", help="print one JSON object (always the output format)")
     p.set_defaults(func=cmd_eval_routing)
+
+    p = sub.add_parser(
+        "eval-search", help="import DOCS.jsonl into a temporary knowledge base, run QUERIES.jsonl (JSON)"
+    )
+    p.add_argument("--docs", required=True, metavar="DOCS.jsonl", help="doc_id, text, optional title, department")
+    p.add_argument("--queries", required=True, metavar="QUERIES.jsonl", help="query_id, query, relevant_doc_ids")
+    p.add_argument("--json", action="store_true", help="print one JSON object (always the output format)")
+    p.set_defaults(func=cmd_eval_search)
 
     p = sub.add_parser("manage", help="run a Django management command, e.g. `yihaotong manage check`")
     p.add_argument("rest", nargs=argparse.REMAINDER)
