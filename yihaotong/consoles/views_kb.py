@@ -19,6 +19,7 @@ from yihaotong.core.api import paginate
 from yihaotong.core.errors import DomainError, Invalid, NotFound
 from yihaotong.kb import actions as A
 from yihaotong.kb.access import access_article, available_moves, can_edit, is_kb_team, is_staff_reader
+from yihaotong.kb.dashboard import build_dashboard
 from yihaotong.kb.models import (
     ArticleRevision,
     ArticleState,
@@ -73,6 +74,7 @@ def kb_list(request):
         "units": unit_choices()[1:],
         "can_write": _writer(request.user),
         "is_kb_team": is_kb_team(request.user),
+        "is_leader": R.LEADER in request.user.roles,
         "errors": {},
     }
     if params["s"]:
@@ -93,6 +95,7 @@ def kb_list(request):
                 filters=filters.as_dict(),
                 article_ids=result.article_ids,
                 took_ms=result.took_ms,
+                best_coverage=result.best_coverage,
             )
             context["result"] = result
         except Invalid as exc:
@@ -282,3 +285,39 @@ def kb_gaps(request):
     gaps = GapMark.objects.filter(state=GapState.OPEN).select_related("actor")[:200]
     context = {"gaps": gaps, "categories": leaf_category_choices()[1:], "units": unit_choices()[1:]}
     return render(request, "consoles/kb/gaps.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@_reader
+def kb_dashboard(request):
+    """Usage and gaps for the KB team and leaders; a cluster of unanswered questions becomes a draft."""
+    if not (is_kb_team(request.user) or R.LEADER in request.user.roles):
+        raise PermissionDenied(_("The dashboard is for the knowledge-base team and leaders."))
+    if request.method == "POST":
+        gap_ids = [int(g) for g in request.POST.getlist("gap") if g.isdigit()]
+        article = run_action(
+            request,
+            None,
+            lambda d: A.do_draft_from_questions(
+                request.user,
+                request.POST.getlist("question"),
+                gap_ids=gap_ids,
+                category=request.POST.get("category", ""),
+                owner_unit=request.POST.get("owner_unit", ""),
+            ),
+            success=_("Draft started from the question."),
+        )
+        if article is not None:
+            return redirect("consoles:kb_edit", article.pk)
+    try:
+        days = max(1, min(int(request.GET.get("days") or 30), 366))
+    except ValueError:
+        days = 30
+    context = {
+        "d": build_dashboard(request.user, days=days),
+        "days": days,
+        "can_draft": is_kb_team(request.user),
+        "categories": leaf_category_choices()[1:],
+        "units": unit_choices()[1:],
+    }
+    return render(request, "consoles/kb/dashboard.html", context)

@@ -452,7 +452,15 @@ def do_delete_dictionary_word(actor, word_id: int) -> None:
 
 
 def do_log_search(
-    actor, *, channel: str, query: str, filters: dict, article_ids: list[int], took_ms: float, now=None
+    actor,
+    *,
+    channel: str,
+    query: str,
+    filters: dict,
+    article_ids: list[int],
+    took_ms: float,
+    best_coverage: float = 0.0,
+    now=None,
 ) -> SearchLog:
     """Record one search by a person (not the evaluation command's)."""
     return SearchLog.objects.create(
@@ -463,6 +471,7 @@ def do_log_search(
         result_count=len(article_ids),
         top_article_ids=list(article_ids[:10]),
         took_ms=round(float(took_ms), 2),
+        best_coverage=round(float(best_coverage), 3),
         at=_now(now),
     )
 
@@ -518,31 +527,66 @@ def do_mark_gap(
 
 
 @transaction.atomic
-def do_draft_from_gap(
-    actor, gap_id: int, *, category: str, owner_unit: str, material_type: str = MaterialType.DAILY, now=None
+def do_draft_from_questions(
+    actor,
+    questions: list[str],
+    *,
+    category: str,
+    owner_unit: str,
+    gap_ids: list[int] = (),
+    material_type: str = MaterialType.DAILY,
+    now=None,
 ) -> Article:
-    """Start a draft article from a gap mark (the KB team, one click); the gap is marked drafted."""
+    """Start a draft article from callers' questions (a gap or a cluster of them; the KB team, one click).
+
+    The first question becomes the title, all of them the alternative phrasings; the open gaps named are
+    marked drafted and linked to the draft.
+    """
     _check_kb_team(actor)
-    gap = GapMark.objects.select_for_update().filter(pk=gap_id).first()
-    if gap is None:
+    questions = [q.strip() for q in questions if q and q.strip()]
+    if not questions:
+        raise Invalid("Give at least one question.", errors={"questions": ["required"]})
+    gaps = list(GapMark.objects.select_for_update().filter(pk__in=list(gap_ids)))
+    if len(gaps) != len(set(gap_ids)):
         raise NotFound("No such gap.")
-    if gap.state != GapState.OPEN:
+    if any(g.state != GapState.OPEN for g in gaps):
         raise Conflict("This gap already has a draft or is closed.")
-    title = gap.query[:TITLE_MAX]
+    first = questions[0]
+    title = first[:TITLE_MAX]
     n = 1
     while Article.objects.filter(title=title).exists():
         n += 1
         suffix = f"（{n}）"
-        title = gap.query[: TITLE_MAX - len(suffix)] + suffix
+        title = first[: TITLE_MAX - len(suffix)] + suffix
+    phrasings = list(dict.fromkeys(q[:PHRASING_MAX] for q in questions))[:20]
     data = ArticleInput(
         title=title,
         category=category,
-        content=f"（待补充）{gap.query}",
+        content=f"（待补充）{first}",
         material_type=material_type,
         owner_unit=owner_unit,
-        phrasings=[gap.query],
+        phrasings=phrasings,
     )
-    article = do_create_article(actor, data, now=now, note="from a gap mark")
-    gap.state, gap.article = GapState.DRAFTED, article
-    gap.save(update_fields=["state", "article"])
+    article = do_create_article(actor, data, now=now, note="from callers' questions")
+    for gap in gaps:
+        gap.state, gap.article = GapState.DRAFTED, article
+        gap.save(update_fields=["state", "article"])
     return article
+
+
+def do_draft_from_gap(
+    actor, gap_id: int, *, category: str, owner_unit: str, material_type: str = MaterialType.DAILY, now=None
+) -> Article:
+    """Start a draft article from one gap mark (its question is the title and a phrasing)."""
+    gap = GapMark.objects.filter(pk=gap_id).first()
+    if gap is None:
+        raise NotFound("No such gap.")
+    return do_draft_from_questions(
+        actor,
+        [gap.query],
+        category=category,
+        owner_unit=owner_unit,
+        gap_ids=[gap.pk],
+        material_type=material_type,
+        now=now,
+    )

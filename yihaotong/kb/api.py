@@ -33,6 +33,7 @@ class HitOut(Schema):
     title_html: str
     snippet: str
     score: float
+    coverage: float
     category: str
     owner_unit: str
     issuing_unit: str
@@ -283,6 +284,7 @@ def run_search(actor, p: SearchParams, *, channel: str, log: bool = True) -> dic
             filters=filters.as_dict(),
             article_ids=result.article_ids,
             took_ms=result.took_ms,
+            best_coverage=result.best_coverage,
         ).pk
     return {
         "search_id": search_id,

@@ -245,6 +245,22 @@ class SearchIndex:
                 total += self.params.passage_weight * (best / best.max())
         return total
 
+    def coverage(self, row: int, query: str) -> float:
+        """Return the share (idf-weighted) of the query's words that the row's article contains, 0 to 1.
+
+        Ranking scores are relative to the best hit of each query; coverage says whether a hit really
+        answers (dashboards count searches whose best hit covers little as "no useful result").
+        """
+        words = set(self.analyzer.words(query))
+        if not words:
+            return 0.0
+        present = set().union(*(c.keys() for c in self._rows[row].words))
+        n = len(self.ids)
+        unseen = math.log(1.0 + (n + 0.5) / 0.5)  # a word no article has weighs like the rarest one
+        weights = {w: self._words.idf(w) or unseen for w in words}
+        total = sum(weights.values())
+        return sum(v for w, v in weights.items() if w in present) / total if total else 0.0
+
     def best_passage(self, row: int, query: str) -> tuple[int, int]:
         """Return the passage of the row's content that covers the query's rarest words best."""
         content = self.doc(row).content

@@ -189,6 +189,9 @@ class SearchChannel(models.TextChoices):
     PORTAL = "portal", _("Public portal")
 
 
+USEFUL_COVERAGE = 0.5
+
+
 class SearchLog(models.Model):
     """One search by a person (append-only): the query, the filters, what came back."""
 
@@ -198,6 +201,8 @@ class SearchLog(models.Model):
     filters = models.JSONField(_("filters"), default=dict, blank=True)
     result_count = models.PositiveIntegerField(_("results"), default=0)
     top_article_ids = models.JSONField(default=list, blank=True)
+    # The best hit's share of the query's words (0 to 1): below USEFUL_COVERAGE the search found nothing useful.
+    best_coverage = models.FloatField(_("best match"), default=0)
     took_ms = models.FloatField(_("time (ms)"), default=0)
     at = models.DateTimeField(_("at"), db_index=True)
 

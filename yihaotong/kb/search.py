@@ -55,6 +55,7 @@ class Hit:
     ref: str
     title: str
     score: float
+    coverage: float  # share of the query's words (idf-weighted) found in the article, 0 to 1
     snippet: str  # HTML: escaped text with <mark> around matched words
     title_html: str
     category: str
@@ -78,6 +79,10 @@ class SearchResult:
     @property
     def article_ids(self) -> list[int]:
         return [h.article_id for h in self.hits]
+
+    @property
+    def best_coverage(self) -> float:
+        return max((h.coverage for h in self.hits), default=0.0)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -317,6 +322,7 @@ def _hit(index: SearchIndex, row: int, score: float, query: str, terms: list[str
         ref=f"KB-{doc.id}",
         title=doc.title,
         score=round(score, 4),
+        coverage=round(index.coverage(row, query), 3),
         snippet=_highlight(passage, terms),
         title_html=_highlight(doc.title, terms),
         category=m.category_name,
