@@ -147,15 +147,15 @@ def test_sorting(api, orders):
 
 def test_paging(api, orders):
     first = ok(api.get(api.cast.dispatcher, "/orders", {"page_size": 3}))
-    assert first["meta"] == {"page": 1, "page_size": 3, "total": 4, "pages": 2}
+    assert first["meta"] == {"page": 1, "page_size": 3, "total": 4, "pages": 2, "capped": False}
     second = ok(api.get(api.cast.dispatcher, "/orders", {"page_size": 3, "page": 2}))
-    assert second["meta"] == {"page": 2, "page_size": 3, "total": 4, "pages": 2}
+    assert second["meta"] == {"page": 2, "page_size": 3, "total": 4, "pages": 2, "capped": False}
     assert len(first["items"]) == 3 and len(second["items"]) == 1
     assert {i["id"] for i in first["items"] + second["items"]} == {o.pk for o in orders.values()}
     beyond = ok(api.get(api.cast.dispatcher, "/orders", {"page_size": 3, "page": 9}))
     assert beyond["items"] == [] and beyond["meta"]["total"] == 4
     clamped = ok(api.get(api.cast.dispatcher, "/orders", {"page_size": 100000, "page": 0}))
-    assert clamped["meta"] == {"page": 1, "page_size": 200, "total": 4, "pages": 1}
+    assert clamped["meta"] == {"page": 1, "page_size": 200, "total": 4, "pages": 1, "capped": False}
     filtered = ok(api.get(api.cast.dispatcher, "/orders", {"state": "open", "page_size": 2}))
     assert filtered["meta"]["total"] == 3 and filtered["meta"]["pages"] == 2
 

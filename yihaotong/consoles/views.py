@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from yihaotong.accounts.roles import UNIT_ROLES
+from yihaotong.core.api import paginate
 from yihaotong.core.errors import Invalid, NotFound, NotPermitted
 from yihaotong.directory.models import RequestType, Unit, UnitKind
 from yihaotong.workorders import states as S
@@ -59,18 +60,8 @@ COUNT_CAP = 10_000
 
 
 def paginate_capped(qs, page, page_size: int, *, cap: int | None = None) -> tuple[list, dict]:
-    """Like core.api.paginate, but the total is counted only up to ``cap`` (``meta["capped"]`` beyond it)."""
-    cap = COUNT_CAP if cap is None else cap
-    try:
-        page = max(1, int(page or 1))
-    except (TypeError, ValueError):
-        page = 1
-    total = qs.order_by()[: cap + 1].count()
-    capped = total > cap
-    total = min(total, cap)
-    pages = (total + page_size - 1) // page_size
-    items = list(qs[(page - 1) * page_size : page * page_size])
-    return items, {"page": page, "page_size": page_size, "total": total, "pages": pages, "capped": capped}
+    """``core.api.paginate`` counting up to ``cap`` (``meta["capped"]`` beyond it)."""
+    return paginate(qs, page, page_size, count_cap=COUNT_CAP if cap is None else cap)
 
 
 @require_GET

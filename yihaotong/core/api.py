@@ -57,11 +57,24 @@ def problem(status: int, code: str, title: str, detail: str, errors: dict | None
     return body
 
 
-def paginate(qs, page: int, page_size: int, *, max_size: int = 200):
-    """Return (items, meta) for a page of a queryset; meta has page, page_size, total, pages."""
+def paginate(qs, page, page_size: int, *, max_size: int = 200, count_cap: int | None = None):
+    """Return (items, meta) for a page of a queryset; meta has page, page_size, total, pages, capped.
+
+    With ``count_cap`` the total is counted only up to that many rows (``capped`` says there are more):
+    an exact COUNT of a million visible orders costs more than the page itself, and nobody pages that far.
+    A page number that is not a positive integer means the first page.
+    """
     page_size = max(1, min(int(page_size or 50), max_size))
-    page = max(1, int(page or 1))
-    total = qs.count()
+    try:
+        page = max(1, int(page or 1))
+    except (TypeError, ValueError):
+        page = 1
+    if count_cap is None:
+        total, capped = qs.count(), False
+    else:
+        total = qs.order_by()[: count_cap + 1].count()
+        capped = total > count_cap
+        total = min(total, count_cap)
     items = list(qs[(page - 1) * page_size : page * page_size])
     pages = (total + page_size - 1) // page_size
-    return items, {"page": page, "page_size": page_size, "total": total, "pages": pages}
+    return items, {"page": page, "page_size": page_size, "total": total, "pages": pages, "capped": capped}

@@ -24,6 +24,11 @@ def _ref(obj):
     return None if obj is None else {"id": obj.pk, "code": obj.code, "name": obj.name}
 
 
+# Order lists count matching orders up to this many (core.api.paginate): an exact count of a centre
+# user's million orders cost more than the page.
+ORDER_LIST_COUNT_CAP = 10_000
+
+
 def _list_item(actor, o: WorkOrder) -> dict:
     contact = requester_contact(actor, o)
     return {
@@ -146,7 +151,7 @@ def list_(
         review_candidate=review_candidate,
         sort=sort,
     )
-    items, meta = paginate(list_orders(request.auth, f), page, page_size)
+    items, meta = paginate(list_orders(request.auth, f), page, page_size, count_cap=ORDER_LIST_COUNT_CAP)
     return {"items": [_list_item(request.auth, o) for o in items], "meta": meta}
 
 

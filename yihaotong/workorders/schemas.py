@@ -86,8 +86,9 @@ class OrderOut(OrderListItem):
 class Page(Schema):
     page: int
     page_size: int
-    total: int
+    total: int = Field(description="Matching rows, counted up to 10,000 on order lists (see capped).")
     pages: int
+    capped: bool = Field(False, description="True when there are more matching rows than total says.")
 
 
 class OrderList(Schema):
