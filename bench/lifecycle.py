@@ -9,7 +9,8 @@ the warning sweep every simulated hour. Every action call is timed.
         [--contacts 53766] [--orders 52873] [--year-start 2025-01-01] [--seed 1] [--json-out FILE]
 
 Mode 2, scale (PostgreSQL only): a fresh database with 1,000,000 orders bulk-loaded by COPY, then the
-handler inbox and the centre's order list timed through ``selectors.list_orders`` + ``core.api.paginate``.
+handler inbox and the centre's order list timed through ``selectors.list_orders`` + ``core.api.paginate`` (with the
+API's count cap of 10,000).
 
     python bench/lifecycle.py --scale --database-url postgres://postgres@127.0.0.1:5432/yht_scale --orders 1000000
 
@@ -1593,12 +1594,17 @@ class Proposed:
 
 
 def time_queries(args, kinds: list[QueryKind]) -> dict:
+    import functools
+
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     from yihaotong.core.api import paginate
+    from yihaotong.workorders.api import ORDER_LIST_COUNT_CAP
     from yihaotong.workorders.selectors import list_orders
 
+    # as the API's order list does it: the total counted up to 10,000
+    paginate = functools.partial(paginate, count_cap=ORDER_LIST_COUNT_CAP)
     variants = {v.strip() for v in args.variants.split(",") if v.strip()}
     if variants:
         proposed = Proposed(variants)
