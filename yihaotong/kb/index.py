@@ -67,12 +67,16 @@ class IndexDoc:
     meta: DocMeta = field(default_factory=DocMeta)
 
 
+# One field of one document, encoded: term ids (in its channel's vocabulary) and their counts.
+Encoded = tuple[np.ndarray, np.ndarray]
+
+
 @dataclass
 class _Analysed:
     doc: IndexDoc
-    words: tuple[Counter, ...]
-    grams: tuple[Counter, ...]
-    passages: list[tuple[Counter]] = field(default_factory=list)
+    words: tuple[Encoded, ...]
+    grams: tuple[Encoded, ...]
+    passages: list[tuple[Encoded]] = field(default_factory=list)
 
 
 def passages(text: str, size: int) -> list[tuple[int, int]]:
@@ -91,7 +95,12 @@ def passages(text: str, size: int) -> list[tuple[int, int]]:
 
 
 class _Channel:
-    """One BM25F score matrix over one kind of term."""
+    """One BM25F score matrix over one kind of term.
+
+    The vocabulary only grows (ids stay valid for the encoded documents kept by the index); a build is
+    vectorised over the encoded fields, so rebuilding after a patch costs numpy time, not Python loops
+    over every term of every article.
+    """
 
     def __init__(self, params: Params, weights: tuple[float, ...] | None = None, b: tuple[float, ...] | None = None):
         self.params = params
@@ -100,45 +109,51 @@ class _Channel:
         self.vocab: dict[str, int] = {}
         self.matrix = sparse.csc_matrix((0, 0), dtype=np.float32)
 
-    def build(self, counts: list[tuple[Counter, ...]]) -> None:
+    def encode(self, terms) -> Encoded:
+        counts = Counter(terms)
+        vocab = self.vocab
+        ids = np.empty(len(counts), dtype=np.int32)
+        for i, term in enumerate(counts):
+            tid = vocab.get(term)
+            if tid is None:
+                tid = vocab[term] = len(vocab)
+            ids[i] = tid
+        return ids, np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
+
+    def build(self, entries: list[tuple[Encoded, ...]]) -> None:
         p = self.params
-        n = len(counts)
-        vocab: dict[str, int] = {}
+        n = len(entries)
+        n_terms = len(self.vocab)
         rows, cols, vals = [], [], []
         for f, (w, b) in enumerate(zip(self.weights, self.b, strict=True)):
-            lengths = np.array([sum(c[f].values()) for c in counts], dtype=np.float64)
-            avg = lengths.mean() if n and lengths.mean() > 0 else 1.0
+            sizes = np.fromiter((len(e[f][0]) for e in entries), dtype=np.int64, count=n)
+            if not sizes.sum():
+                continue
+            ids = np.concatenate([e[f][0] for e in entries])
+            counts = np.concatenate([e[f][1] for e in entries]).astype(np.float64)
+            row = np.repeat(np.arange(n), sizes)
+            lengths = np.bincount(row, weights=counts, minlength=n)
+            avg = lengths.mean() if lengths.mean() > 0 else 1.0
             norm = w / (1.0 - b + b * lengths / avg)
-            r, c, v = [], [], []
-            for d, fields in enumerate(counts):
-                for term, tf in fields[f].items():
-                    tid = vocab.get(term)
-                    if tid is None:
-                        tid = vocab[term] = len(vocab)
-                    r.append(d)
-                    c.append(tid)
-                    v.append(tf)
-            if r:
-                r_arr = np.asarray(r, dtype=np.int64)
-                rows.append(r_arr)
-                cols.append(np.asarray(c, dtype=np.int64))
-                vals.append(np.asarray(v, dtype=np.float64) * norm[r_arr])
-        self.vocab = vocab
+            rows.append(row)
+            cols.append(ids)
+            vals.append(counts * norm[row])
         if not rows:
-            self.matrix = sparse.csc_matrix((n, 0), dtype=np.float32)
+            self.matrix = sparse.csc_matrix((n, n_terms), dtype=np.float32)
             return
         tf = sparse.coo_matrix(
-            (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n, len(vocab))
+            (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n, n_terms)
         ).tocsc()
         tf.sum_duplicates()
         df = np.diff(tf.indptr)
         idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5))
-        col_of_value = np.repeat(np.arange(len(vocab)), df)
+        col_of_value = np.repeat(np.arange(n_terms), df)
         tf.data = idf[col_of_value] * tf.data * (p.k1 + 1.0) / (p.k1 + tf.data)
         self.matrix = tf.astype(np.float32)
 
     def score(self, terms: list[str]) -> np.ndarray | None:
-        counts = Counter(t for t in terms if t in self.vocab)
+        n_built = self.matrix.shape[1]
+        counts = Counter(t for t in terms if self.vocab.get(t, n_built) < n_built)
         if not counts:
             return None
         ids = [self.vocab[t] for t in counts]
@@ -147,7 +162,7 @@ class _Channel:
 
     def idf(self, term: str) -> float:
         tid = self.vocab.get(term)
-        if tid is None:
+        if tid is None or tid >= self.matrix.shape[1]:
             return 0.0
         n = self.matrix.shape[0]
         df = self.matrix.indptr[tid + 1] - self.matrix.indptr[tid]
@@ -176,15 +191,13 @@ class SearchIndex:
     def _analyse(self, doc: IndexDoc) -> _Analysed:
         a = self.analyzer
         texts = (doc.title, "\n".join(doc.phrasings), " ".join(doc.keywords), doc.content)
-        words = tuple(Counter(a.words(t)) for t in texts)
-        grams = tuple(Counter(bigrams(t)) for t in texts)
+        words = tuple(self._words.encode(a.words(t)) for t in texts)
+        grams = tuple(self._grams.encode(bigrams(t)) for t in texts) if self.params.bigram_weight else ()
         parts = []
         if self.params.passage_weight:
             for start, end in passages(doc.content, self.params.passage_chars):
                 text = doc.title + "\n" + doc.content[start:end]
-                counts = Counter(a.words(text))
-                counts.update("\x01" + g for g in bigrams(text))
-                parts.append((counts,))
+                parts.append((self._passages.encode(a.words(text) + ["\x01" + g for g in bigrams(text)]),))
         return _Analysed(doc, words, grams, parts)
 
     def upsert(self, doc: IndexDoc) -> None:
@@ -254,12 +267,13 @@ class SearchIndex:
         words = set(self.analyzer.words(query))
         if not words:
             return 0.0
-        present = set().union(*(c.keys() for c in self._rows[row].words))
+        present = set(np.concatenate([ids for ids, _counts in self._rows[row].words]).tolist())
         n = len(self.ids)
         unseen = math.log(1.0 + (n + 0.5) / 0.5)  # a word no article has weighs like the rarest one
+        vocab = self._words.vocab
         weights = {w: self._words.idf(w) or unseen for w in words}
         total = sum(weights.values())
-        return sum(v for w, v in weights.items() if w in present) / total if total else 0.0
+        return sum(v for w, v in weights.items() if vocab.get(w, -1) in present) / total if total else 0.0
 
     def best_passage(self, row: int, query: str) -> tuple[int, int]:
         """Return the passage of the row's content that covers the query's rarest words best."""

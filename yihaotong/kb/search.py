@@ -32,7 +32,9 @@ MAX_QUERY = 200  # characters of a query that are analysed (a pasted letter is c
 MAX_LIMIT = 50
 VALIDITY = ("current", "all", "expired")
 
-_lock = threading.Lock()
+# One lock per process: a patch replaces the index's arrays, so a search must not read them half-way
+# (searches take a few ms; gunicorn's sync workers never contend, threaded servers queue briefly).
+_lock = threading.RLock()
 _index: SearchIndex | None = None
 _checked_at = 0.0
 
@@ -238,17 +240,19 @@ def _unit_id(code: str) -> int:
     return unit
 
 
-def _mask(index: SearchIndex, actor, f: SearchFilters, today: int) -> np.ndarray:
+def _mask(
+    index: SearchIndex, actor, f: SearchFilters, today: int, category_ids: list[int] | None, unit_id: int | None
+) -> np.ndarray:
     mask = np.ones(len(index.ids), dtype=bool)
     staff = is_staff_reader(actor) or is_kb_team(actor)
     if not staff or f.visibility == Visibility.PUBLIC:
         mask &= index.is_public
     elif f.visibility == Visibility.INTERNAL:
         mask &= ~index.is_public
-    if f.category:
-        mask &= np.isin(index.category_ids, _category_ids(f.category))
-    if f.unit:
-        mask &= index.owner_unit_ids == _unit_id(f.unit)
+    if category_ids is not None:
+        mask &= np.isin(index.category_ids, category_ids)
+    if unit_id is not None:
+        mask &= index.owner_unit_ids == unit_id
     if f.material_type:
         mask &= index.material_types == f.material_type
     validity = f.validity if staff else "current"  # the public sees only articles in force
@@ -291,20 +295,21 @@ def search_articles(
     if not fold(q):
         result.took_ms = (time.perf_counter() - started) * 1000
         return result
-    index = get_index()
-    if not len(index):
-        result.took_ms = (time.perf_counter() - started) * 1000
-        return result
     today_ord = (today or timezone.localdate(timezone=TZ)).toordinal()
-    scores = index.scores(q)
-    scores = np.where(_mask(index, actor, f, today_ord), scores, 0.0)
-    matched = np.flatnonzero(scores > 0)
-    result.total = int(matched.size)
-    if matched.size:
-        top = matched[np.argsort(-scores[matched], kind="stable")[:limit]]
-        terms = _highlight_terms(index, q)
-        for row in top:
-            result.hits.append(_hit(index, int(row), float(scores[row]), q, terms, today_ord))
+    category_ids = _category_ids(f.category) if f.category else None
+    unit_id = _unit_id(f.unit) if f.unit else None
+    with _lock:
+        index = get_index()
+        if len(index):
+            scores = index.scores(q)
+            scores = np.where(_mask(index, actor, f, today_ord, category_ids, unit_id), scores, 0.0)
+            matched = np.flatnonzero(scores > 0)
+            result.total = int(matched.size)
+            if matched.size:
+                top = matched[np.argsort(-scores[matched], kind="stable")[:limit]]
+                terms = _highlight_terms(index, q)
+                for row in top:
+                    result.hits.append(_hit(index, int(row), float(scores[row]), q, terms, today_ord))
     result.took_ms = (time.perf_counter() - started) * 1000
     return result
 
