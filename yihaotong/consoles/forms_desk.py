@@ -123,14 +123,17 @@ class DeskForm(forms.Form):
         if not outcome:
             raise forms.ValidationError(_("Choose an outcome: one of the buttons below (Alt+1 … Alt+5)."))
         summary = (data.get("summary") or "").strip()
-        if outcome != EMERGENCY and not summary:
+        # The knowledge-base pane's one-click answer (``answer:<article id>``) takes the question searched,
+        # or the article's title, as the summary when none was typed.
+        kb_answer = outcome == ANSWER and bool(self.outcome_arg)
+        if outcome != EMERGENCY and not summary and not kb_answer:
             self.add_error("summary", _("Write a one-line summary of the matter."))
         if outcome == CREATE:
             if not data.get("request_type"):
                 self.add_error("request_type", _("A work order needs a request type."))
             if not data.get("is_anonymous") and not (data.get("phone") or "").strip():
                 self.add_error("phone", _("A work order needs the caller's phone, unless the caller is anonymous."))
-        elif outcome == ANSWER:
+        elif outcome == ANSWER and not kb_answer:
             if not (data.get("answer_text") or "").strip() and not (data.get("article_ref") or "").strip():
                 self.add_error("answer_text", _("Write the answer given, or name the knowledge-base article used."))
         elif outcome == ATTACH:

@@ -10,4 +10,5 @@ urlpatterns = [
     path("desk/street", views_desk.desk_street, name="desk_street"),
     path("desk/similar", views_desk.desk_similar, name="desk_similar"),
     path("desk/kb", views_desk.desk_kb, name="desk_kb"),
+    path("desk/kb/<int:pk>", views_desk.desk_kb_article, name="desk_kb_article"),
 ]

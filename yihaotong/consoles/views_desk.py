@@ -14,10 +14,12 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from yihaotong.accounts import roles as R
 from yihaotong.core.errors import Invalid, NotFound, NotPermitted
@@ -25,12 +27,17 @@ from yihaotong.directory.data.dispositions import DISPOSITION_REASONS, EMERGENCY
 from yihaotong.intake import actions as A
 from yihaotong.intake.models import ContactOutcome
 from yihaotong.intake.selectors import caller_history
+from yihaotong.kb import actions as KA
+from yihaotong.kb.access import access_article
+from yihaotong.kb.models import ArticleState, SearchChannel, UsageKind
+from yihaotong.kb.search import Hit, SearchFilters, search_articles
 from yihaotong.routing.duplicates import find_same_matter
 from yihaotong.routing.gazetteer import match_address
 from yihaotong.workorders.access import access_order, visible_orders
 from yihaotong.workorders.actions import OrderInput
 from yihaotong.workorders.models import OrderState, Satisfaction
 from yihaotong.workorders.selectors import public_events
+from yihaotong.worktime.calendar import TZ
 
 from . import forms_desk as F
 from .actions_util import run_action
@@ -40,6 +47,8 @@ DESK_ROLES = frozenset({R.OPERATOR, R.DISPATCHER})
 STREET_MIN_CONFIDENCE = 0.5  # below this the gazetteer's reading is a guess: the dispatcher decides the street
 HISTORY_LIMIT = 8
 SIMILAR_LIMIT = 5
+KB_LIMIT = 5  # articles in the pane: the operator reads them while the caller talks
+KB_QUERY_CHARS = 200  # of the summary and full text searched (the search analyses no more)
 
 # The actions name some inputs as the order does; the desk form names them as the contact does.
 FIELD_OF_ERROR = {
@@ -69,15 +78,88 @@ def desk_view(view):
 # --- knowledge base -----------------------------------------------------------------------------------
 
 
-def kb_search(actor, q: str) -> list[dict] | None:
-    """Return knowledge-base articles matching ``q``, or None while no knowledge base is connected.
+def _kb_query(params) -> str:
+    """What the pane searches for: the pane's own box, else the summary and the full text as typed."""
+    q = (params.get("q") or "").strip()
+    if q:
+        return q
+    parts = [(params.get(name) or "").strip() for name in ("summary", "text")]
+    return " ".join(p for p in parts if p)[:KB_QUERY_CHARS]
 
-    The knowledge-base issue plugs its search in here (architecture.md §1: one ``search_articles``
-    function). Each result is a dict with ``ref`` (what is recorded as the contact's article reference),
-    ``title`` and ``snippet``; ``desk/_kb.html`` lists them with a button that copies the reference into
-    the answer form. Until then the pane says honestly that there is no knowledge base.
+
+def kb_search(actor, q: str) -> tuple[list[Hit], int | None]:
+    """Search the knowledge base for the pane; log the search; return the hits and the search's id.
+
+    Staff see internal articles too. Expired articles are listed with a flag (the operator must see
+    that the rule they remember has lapsed) but cannot be used for an answer; an empty query searches
+    nothing and logs nothing.
     """
-    return None
+    if not q:
+        return [], None
+    result = search_articles(q, actor=actor, filters=SearchFilters(validity="all"), limit=KB_LIMIT)
+    log = KA.do_log_search(
+        actor,
+        channel=SearchChannel.DESK,
+        query=q,
+        filters={},
+        article_ids=result.article_ids,
+        took_ms=result.took_ms,
+        best_coverage=result.best_coverage,
+    )
+    return result.hits, log.pk
+
+
+def _search_id(params) -> int | None:
+    value = (params.get("kb_search") or "").strip()
+    return int(value) if value.isdigit() else None
+
+
+def _usable(article) -> bool:
+    """Whether an article may be read out as an answer today (in force: started and not expired)."""
+    today = timezone.localdate(timezone=TZ)
+    return not (article.expires_on and article.expires_on < today) and not (
+        article.effective_from and article.effective_from > today
+    )
+
+
+def _answer_from_article(request, form: F.DeskForm, cd: dict, now) -> dict:
+    """One click in the knowledge-base pane: the contact is a direct answer naming the article, and the
+    knowledge base records the article as used (both in one transaction, or neither)."""
+    actor = request.user
+    try:
+        article_id = int(form.outcome_arg)
+    except ValueError:
+        raise Invalid("bad article id", errors={"article_ref": [_("No such article.")]}) from None
+    with transaction.atomic():
+        try:
+            article = access_article(actor, article_id)
+        except NotFound:
+            raise Invalid("no such article", errors={"article_ref": [_("No such article.")]}) from None
+        if article.state != ArticleState.PUBLISHED or not _usable(article):
+            raise Invalid(
+                "article not in force", errors={"article_ref": [_("This article is not in force: answer in words.")]}
+            )
+        summary = (cd.get("summary") or "").strip() or _kb_query(request.POST) or article.title
+        contact = A.do_answer_contact(
+            actor,
+            _contact_input(cd, summary=summary[:200]),
+            answer_text=cd.get("answer_text") or "",
+            article_ref=article.ref,
+            now=now,
+        )
+        KA.do_record_usage(
+            actor,
+            article.pk,
+            UsageKind.USED,
+            search_id=_search_id(request.POST),
+            reference=f"contact:{contact.pk}",
+            now=now,
+        )
+    messages.success(
+        request,
+        _("Direct answer recorded with article %(ref)s “%(title)s”.") % {"ref": article.ref, "title": article.title},
+    )
+    return {"kind": F.ANSWER, "article": article}
 
 
 # --- street of the address ----------------------------------------------------------------------------
@@ -183,6 +265,8 @@ def _record(request, form: F.DeskForm) -> dict | None:
     outcome, arg = form.outcome, form.outcome_arg
 
     def answer(cd):
+        if arg:  # the knowledge-base pane's one-click answer names the article
+            return _answer_from_article(request, form, cd, now)
         A.do_answer_contact(
             actor,
             _contact_input(cd),
@@ -251,7 +335,8 @@ def _page_context(form: F.DeskForm, result: dict | None = None) -> dict:
         "services": EMERGENCY_SERVICES,
         "hints": {d["code"]: d["channel_hint"] for d in DISPOSITION_REASONS},
         "hint": reason["channel_hint"] if reason else "",
-        "kb_results": None,
+        "kb_hits": [],
+        "kb_asked": False,
         **_street_context(address if isinstance(address, str) else ""),
     }
 
@@ -371,9 +456,42 @@ def desk_similar(request):
     return render(request, "consoles/desk/_similar.html", context)
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @desk_view
 def desk_kb(request):
-    """Knowledge-base results for the pane (an honest empty state while no knowledge base is connected)."""
-    q = (request.GET.get("q") or request.GET.get("summary") or "").strip()
-    return render(request, "consoles/desk/_kb.html", {"kb_results": kb_search(request.user, q), "q": q})
+    """The knowledge-base pane: the best articles for what is typed (the pane's box, else the summary and
+    the full text), each with its highlighted passage, validity flags and a one-click answer button.
+
+    The page posts the form (a letter's text is too long for a URL); GET works too. Each search is logged
+    for the knowledge-base team (its id goes back with an open or an answer).
+    """
+    params = request.POST if request.method == "POST" else request.GET
+    q = _kb_query(params)
+    hits, search_id = kb_search(request.user, q)
+    context = {"kb_hits": hits, "kb_asked": bool(q), "q": q, "kb_search": search_id}
+    return render(request, "consoles/desk/_kb.html", context)
+
+
+@require_POST
+@desk_view
+def desk_kb_article(request, pk: int):
+    """Open one article in place in the pane (logged as opened), with the one-click answer button."""
+    try:
+        article = access_article(request.user, pk)
+        search_id = _search_id(request.POST)
+        KA.do_record_usage(request.user, article.pk, UsageKind.OPENED, search_id=search_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except Invalid:  # a search id that is not the operator's: log the open without it
+        KA.do_record_usage(request.user, article.pk, UsageKind.OPENED)
+        search_id = None
+    today = timezone.localdate(timezone=TZ)
+    context = {
+        "article": article,
+        "usable": article.state == ArticleState.PUBLISHED and _usable(article),
+        "review_overdue": bool(article.next_review_on and article.next_review_on < today),
+        "expired": bool(article.expires_on and article.expires_on < today),
+        "kb_search": search_id,
+        "q": _kb_query(request.POST),
+    }
+    return render(request, "consoles/desk/_kb_article.html", context)
