@@ -143,6 +143,15 @@ def test_confidential_roles_are_policy(cast, world):
     seen = set(visible_orders(cast.callback).values_list("pk", flat=True))
     assert seen == {world.plain.pk, world.community.pk, world.sub_unit.pk, world.pending.pk}
     assert world.report.pk in set(visible_orders(cast.dispatcher).values_list("pk", flat=True))
+    # The actions' row lock (compiled once per visibility rule) follows the policy too.
+    assert access_order(cast.dispatcher, world.report.pk, for_update=True).pk == world.report.pk
+    with pytest.raises(NotFound):
+        access_order(cast.callback, world.report.pk, for_update=True)
+    do_set_setting(cast.sysadmin, "confidential_roles", [R.CALLBACK_AGENT])
+    invalidate_policy()
+    assert access_order(cast.callback, world.report.pk, for_update=True).pk == world.report.pk
+    with pytest.raises(NotFound):
+        access_order(cast.dispatcher, world.report.pk, for_update=True)
 
 
 def test_users_without_roles_see_nothing(cast, world):

@@ -7,6 +7,7 @@ Requester contact details reach handling units masked; ``reveal_requester_contac
 
 from __future__ import annotations
 
+from django.core.exceptions import EmptyResultSet
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from yihaotong.accounts import roles as R
@@ -87,16 +88,59 @@ def visible_orders(actor) -> QuerySet[WorkOrder]:
     return WorkOrder.objects.filter(order_visibility(actor))
 
 
+def _visibility_key(actor) -> tuple:
+    """Everything ``order_visibility(actor)`` depends on: the key of its compiled SQL (``_lock_sql``).
+
+    Change this together with ``order_visibility`` and ``actor_unit_ids_q``.
+    """
+    roles = getattr(actor, "roles", frozenset())
+    unit_id = getattr(actor, "unit_id", None)
+    path = actor.unit.path if unit_id and R.UNIT_ADMIN in roles else ""
+    return (getattr(actor, "pk", None), roles, unit_id, path, tuple(sorted(get_policy()["confidential_roles"])))
+
+
+# The row lock of every action, compiled once per visibility rule: building and compiling the visibility
+# query with the ORM took twice as long as running it (decision 0009). The order id is the one parameter
+# that changes; a sentinel value marks its place.
+_LOCK_SQL: dict[tuple, tuple[str, tuple, int]] = {}
+_LOCK_SQL_MAX = 2048
+_PK_SENTINEL = -7_301_946_285
+
+
+def _lock_sql(actor) -> tuple[str, tuple, int] | None:
+    key = _visibility_key(actor)
+    hit = _LOCK_SQL.get(key)
+    if hit is None:
+        qs = visible_orders(actor).filter(pk=_PK_SENTINEL).select_for_update(of=("self",)).order_by()[:1]
+        try:
+            sql, params = qs.query.get_compiler(using=qs.db).as_sql()
+        except EmptyResultSet:
+            sql, params = "", [_PK_SENTINEL]  # sees no order at all
+        where = [i for i, p in enumerate(params) if p == _PK_SENTINEL]
+        if len(where) != 1:
+            return None  # not the shape we know: the ORM path
+        if len(_LOCK_SQL) >= _LOCK_SQL_MAX:
+            _LOCK_SQL.clear()
+        hit = _LOCK_SQL[key] = (sql, tuple(params), where[0])
+    return hit
+
+
 def access_order(actor, order_id: int, *, for_update: bool = False) -> WorkOrder:
     """Return the order if ``actor`` may see it; NotFound otherwise (also when it does not exist)."""
-    qs = visible_orders(actor).filter(pk=order_id)
     if for_update:
         # One query: the visibility rule, then a lock on the order row only (not on the joined rows).
-        order = one_or_none(qs.select_for_update(of=("self",)))
+        compiled = _lock_sql(actor)
+        if compiled is not None:
+            sql, params, where = compiled
+            params = list(params)
+            params[where] = int(order_id)
+            order = next(iter(WorkOrder.objects.raw(sql, params)), None) if sql else None
+        else:
+            order = one_or_none(visible_orders(actor).filter(pk=order_id).select_for_update(of=("self",)))
         if order is None:
             raise NotFound("No such work order.")
         return prime_references(order)
-    order = one_or_none(qs.select_related("master"))
+    order = one_or_none(visible_orders(actor).filter(pk=order_id).select_related("master"))
     if order is None:
         raise NotFound("No such work order.")
     return prime_references(order)
