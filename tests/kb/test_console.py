@@ -95,3 +95,20 @@ def test_import_export_and_gaps_screens(cast):
     resp = team.post(reverse("consoles:kb_gaps"), {"gap": gap.pk, "category": "LAB-02-01", "owner_unit": "QY-D-HRSS"})
     assert resp.status_code == 302
     assert client(cast.operator).get(reverse("consoles:kb_gaps")).status_code == 403
+
+
+def test_vocabulary_screen(cast):
+    from yihaotong.kb.models import DictionaryWord, SynonymGroup
+
+    team = client(cast.kb_editor)
+    assert (
+        team.post(reverse("consoles:kb_vocabulary"), {"op": "add_synonyms", "terms": "医保,医疗保险"}).status_code
+        == 302
+    )
+    assert team.post(reverse("consoles:kb_vocabulary"), {"op": "add_word", "word": "灵活就业人员"}).status_code == 302
+    page = team.get(reverse("consoles:kb_vocabulary")).content.decode()
+    assert "医保、医疗保险" in page and "灵活就业人员" in page
+    group = SynonymGroup.objects.get()
+    team.post(reverse("consoles:kb_vocabulary"), {"op": "delete_synonyms", "id": group.pk})
+    assert not SynonymGroup.objects.exists() and DictionaryWord.objects.count() == 1
+    assert client(cast.operator).get(reverse("consoles:kb_vocabulary")).status_code == 403

@@ -11,6 +11,7 @@ urlpatterns = [
     path("kb/export", views_kb.kb_export, name="kb_export"),
     path("kb/gaps", views_kb.kb_gaps, name="kb_gaps"),
     path("kb/dashboard", views_kb.kb_dashboard, name="kb_dashboard"),
+    path("kb/vocabulary", views_kb.kb_vocabulary, name="kb_vocabulary"),
     path("kb/<int:pk>/", views_kb.kb_article, name="kb_article"),
     path("kb/<int:pk>/edit", views_kb.kb_edit, name="kb_edit"),
     path("kb/<int:pk>/move/<str:move>", views_kb.kb_move, name="kb_move"),

@@ -23,10 +23,12 @@ from yihaotong.kb.dashboard import build_dashboard
 from yihaotong.kb.models import (
     ArticleRevision,
     ArticleState,
+    DictionaryWord,
     GapMark,
     GapState,
     MaterialType,
     SearchChannel,
+    SynonymGroup,
     UsageKind,
     Visibility,
 )
@@ -54,6 +56,10 @@ def _reader(view):
 
     wrapped.__name__ = view.__name__
     return wrapped
+
+
+def _int(value) -> int:
+    return int(value) if (value or "").isdigit() else 0
 
 
 def _writer(user) -> bool:
@@ -268,7 +274,7 @@ def kb_gaps(request):
     if not is_kb_team(request.user):
         raise PermissionDenied(_("The gap list is for the knowledge-base team."))
     if request.method == "POST":
-        gap_id = int(request.POST.get("gap") or 0)
+        gap_id = _int(request.POST.get("gap"))
         article = run_action(
             request,
             None,
@@ -321,3 +327,25 @@ def kb_dashboard(request):
         "units": unit_choices()[1:],
     }
     return render(request, "consoles/kb/dashboard.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@_reader
+def kb_vocabulary(request):
+    """Synonym groups and the user dictionary (KB team): used by the analyser at every process's next poll."""
+    if not is_kb_team(request.user):
+        raise PermissionDenied(_("Synonyms and the user dictionary are edited by the knowledge-base team."))
+    if request.method == "POST":
+        op = request.POST.get("op", "")
+        calls = {
+            "add_synonyms": lambda d: A.do_save_synonym_group(request.user, request.POST.get("terms", "")),
+            "delete_synonyms": lambda d: A.do_delete_synonym_group(request.user, _int(request.POST.get("id"))),
+            "add_word": lambda d: A.do_save_dictionary_word(request.user, request.POST.get("word", "")),
+            "delete_word": lambda d: A.do_delete_dictionary_word(request.user, _int(request.POST.get("id"))),
+        }
+        if op not in calls:
+            raise Http404("No such operation.")
+        run_action(request, None, calls[op], success=_("Saved; searches use it within a few seconds."))
+        return redirect("consoles:kb_vocabulary")
+    context = {"groups": SynonymGroup.objects.all(), "words": DictionaryWord.objects.all()}
+    return render(request, "consoles/kb/vocabulary.html", context)
