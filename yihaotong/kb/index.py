@@ -102,12 +102,22 @@ class _Channel:
     over every term of every article.
     """
 
-    def __init__(self, params: Params, weights: tuple[float, ...] | None = None, b: tuple[float, ...] | None = None):
+    def __init__(
+        self,
+        params: Params,
+        weights: tuple[float, ...] | None = None,
+        b: tuple[float, ...] | None = None,
+        vocab: dict[str, int] | None = None,
+    ):
         self.params = params
         self.weights = weights or params.weights
         self.b = b or params.b
-        self.vocab: dict[str, int] = {}
+        self.vocab: dict[str, int] = {} if vocab is None else vocab
         self.matrix = sparse.csc_matrix((0, 0), dtype=np.float32)
+        # Collection statistics of the last build: documents, average field lengths, document frequencies.
+        self.n = 0
+        self.avg: list[float] = [1.0] * len(self.weights)
+        self.df = np.zeros(0, dtype=np.int64)
 
     def encode(self, terms) -> Encoded:
         counts = Counter(terms)
@@ -120,36 +130,59 @@ class _Channel:
             ids[i] = tid
         return ids, np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
 
-    def build(self, entries: list[tuple[Encoded, ...]]) -> None:
+    def build(self, entries: list[tuple[Encoded, ...]], stats: _Channel | None = None) -> None:
+        """Build the matrix of ``entries``; with ``stats``, weigh them by that channel's collection statistics.
+
+        The delta segment of recent changes is built with the statistics of the last full build, so a
+        patch never touches the big matrix (the statistics drift a little until the next full build).
+        """
         p = self.params
         n = len(entries)
         n_terms = len(self.vocab)
+        avgs = []
         rows, cols, vals = [], [], []
         for f, (w, b) in enumerate(zip(self.weights, self.b, strict=True)):
             sizes = np.fromiter((len(e[f][0]) for e in entries), dtype=np.int64, count=n)
             if not sizes.sum():
+                avgs.append(stats.avg[f] if stats is not None else 1.0)
                 continue
             ids = np.concatenate([e[f][0] for e in entries])
             counts = np.concatenate([e[f][1] for e in entries]).astype(np.float64)
             row = np.repeat(np.arange(n), sizes)
             lengths = np.bincount(row, weights=counts, minlength=n)
-            avg = lengths.mean() if lengths.mean() > 0 else 1.0
+            if stats is not None:
+                avg = stats.avg[f]
+            else:
+                avg = lengths.mean() if lengths.mean() > 0 else 1.0
+            avgs.append(avg)
             norm = w / (1.0 - b + b * lengths / avg)
             rows.append(row)
             cols.append(ids)
             vals.append(counts * norm[row])
         if not rows:
             self.matrix = sparse.csc_matrix((n, n_terms), dtype=np.float32)
+            self.n, self.avg, self.df = n, avgs, np.zeros(n_terms, dtype=np.int64)
             return
         tf = sparse.coo_matrix(
             (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n, n_terms)
         ).tocsc()
         tf.sum_duplicates()
-        df = np.diff(tf.indptr)
-        idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5))
-        col_of_value = np.repeat(np.arange(n_terms), df)
+        own_df = np.diff(tf.indptr)
+        if stats is not None:
+            df = np.zeros(n_terms, dtype=np.int64)
+            df[: len(stats.df)] = stats.df
+            n_docs = max(stats.n, 1)
+        else:
+            df, n_docs = own_df, n
+        idf = np.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
+        col_of_value = np.repeat(np.arange(n_terms), own_df)
         tf.data = idf[col_of_value] * tf.data * (p.k1 + 1.0) / (p.k1 + tf.data)
         self.matrix = tf.astype(np.float32)
+        self.n, self.avg, self.df = n_docs, avgs, df
+
+    def scores_or_zeros(self, terms: list[str], n: int) -> np.ndarray:
+        found = self.score(terms) if n else None
+        return found if found is not None else np.zeros(n, dtype=np.float32)
 
     def score(self, terms: list[str]) -> np.ndarray | None:
         n_built = self.matrix.shape[1]
@@ -162,26 +195,42 @@ class _Channel:
 
     def idf(self, term: str) -> float:
         tid = self.vocab.get(term)
-        if tid is None or tid >= self.matrix.shape[1]:
+        if tid is None or tid >= len(self.df):
             return 0.0
-        n = self.matrix.shape[0]
-        df = self.matrix.indptr[tid + 1] - self.matrix.indptr[tid]
-        return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+        df = self.df[tid]
+        return math.log(1.0 + (self.n - df + 0.5) / (df + 0.5))
 
 
 class SearchIndex:
-    """Published articles, analysed, with their score matrices; ``upsert``/``remove`` then ``build``."""
+    """Published articles, analysed, with their score matrices; ``upsert``/``remove`` then ``build``.
+
+    Two segments: the base (every article at the last full build) and a delta of the articles changed
+    since, built alone against the base's statistics. A changed or removed article's base row is masked.
+    A patch costs the delta's size; the base is rebuilt when the delta passes ``DELTA_SHARE`` of it.
+    """
+
+    DELTA_MIN = 200
+    DELTA_SHARE = 0.05
 
     def __init__(self, analyzer: Analyzer | None = None, params: Params | None = None):
         self.analyzer = analyzer or Analyzer()
         self.params = params or Params()
         self._docs: dict[int, _Analysed] = {}
-        self._words = _Channel(self.params)
-        self._grams = _Channel(self.params)
-        self._passages = _Channel(self.params, (1.0,), (self.params.passage_b,))
-        self._passage_starts = np.zeros(0, dtype=np.int64)
+        p = self.params
+        self._words = _Channel(p)
+        self._grams = _Channel(p)
+        self._passages = _Channel(p, (1.0,), (p.passage_b,))
+        self._delta_words = _Channel(p, vocab=self._words.vocab)
+        self._delta_grams = _Channel(p, vocab=self._grams.vocab)
+        self._delta_passages = _Channel(p, (1.0,), (p.passage_b,), vocab=self._passages.vocab)
+        self._base_rows: list[_Analysed] = []
+        self._base_pos: dict[int, int] = {}
+        self._delta: dict[int, _Analysed] = {}
+        self._dead: set[int] = set()  # base rows replaced or removed since the full build
+        self._base_built = False
         self._dirty = True
         self.ids = np.zeros(0, dtype=np.int64)
+        self._rows: list[_Analysed] = []
         self.version = 0
         self.analysis_version = 0
 
@@ -201,28 +250,56 @@ class SearchIndex:
         return _Analysed(doc, words, grams, parts)
 
     def upsert(self, doc: IndexDoc) -> None:
-        self._docs[doc.id] = self._analyse(doc)
+        analysed = self._docs[doc.id] = self._analyse(doc)
+        if self._base_built:
+            if doc.id in self._base_pos:
+                self._dead.add(self._base_pos[doc.id])
+            self._delta[doc.id] = analysed
         self._dirty = True
 
     def remove(self, doc_id: int) -> None:
-        if self._docs.pop(doc_id, None) is not None:
-            self._dirty = True
+        if self._docs.pop(doc_id, None) is None:
+            return
+        if self._base_built:
+            if doc_id in self._base_pos:
+                self._dead.add(self._base_pos[doc_id])
+            self._delta.pop(doc_id, None)
+        self._dirty = True
+
+    @staticmethod
+    def _passage_starts(rows: list[_Analysed]) -> np.ndarray:
+        sizes = np.array([len(a.passages) for a in rows], dtype=np.int64)
+        return np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64) if len(sizes) else sizes
+
+    def _build_segment(self, rows: list[_Analysed], words: _Channel, grams: _Channel, parts: _Channel, stats):
+        words.build([a.words for a in rows], stats=self._words if stats else None)
+        if self.params.bigram_weight:
+            grams.build([a.grams for a in rows], stats=self._grams if stats else None)
+        if self.params.passage_weight:
+            parts.build([p for a in rows for p in a.passages], stats=self._passages if stats else None)
 
     def build(self) -> None:
         if not self._dirty:
             return
-        analysed = list(self._docs.values())
-        self._words.build([a.words for a in analysed])
-        if self.params.bigram_weight:
-            self._grams.build([a.grams for a in analysed])
-        if self.params.passage_weight:
-            rows = [p for a in analysed for p in a.passages]
-            self._passages.build(rows)
-            sizes = np.array([len(a.passages) for a in analysed], dtype=np.int64)
-            self._passage_starts = np.concatenate(([0], np.cumsum(sizes)[:-1])) if len(sizes) else sizes
-        self.ids = np.fromiter((a.doc.id for a in analysed), dtype=np.int64, count=len(analysed))
-        self._rows = analysed
-        m = [a.doc.meta for a in analysed]
+        changed = len(self._delta) + len(self._dead)
+        if not self._base_built or changed > max(self.DELTA_MIN, self.DELTA_SHARE * len(self._base_rows)):
+            self._base_rows = list(self._docs.values())
+            self._base_pos = {a.doc.id: i for i, a in enumerate(self._base_rows)}
+            self._delta, self._dead = {}, set()
+            self._build_segment(self._base_rows, self._words, self._grams, self._passages, stats=False)
+            self._base_starts = self._passage_starts(self._base_rows)
+            self._base_built = True
+        delta_rows = list(self._delta.values())
+        self._build_segment(delta_rows, self._delta_words, self._delta_grams, self._delta_passages, stats=True)
+        self._delta_starts = self._passage_starts(delta_rows)
+        rows = self._base_rows + delta_rows
+        self._n_base = len(self._base_rows)
+        self._rows = rows
+        self.ids = np.fromiter((a.doc.id for a in rows), dtype=np.int64, count=len(rows))
+        self._live = np.ones(len(rows), dtype=bool)
+        if self._dead:
+            self._live[list(self._dead)] = False
+        m = [a.doc.meta for a in rows]
         self.category_ids = np.array([x.category_id for x in m], dtype=np.int64)
         self.owner_unit_ids = np.array([x.owner_unit_id for x in m], dtype=np.int64)
         self.material_types = np.array([x.material_type for x in m], dtype=object)
@@ -238,24 +315,39 @@ class SearchIndex:
     def query_terms(self, query: str) -> tuple[list[str], list[str]]:
         return self.analyzer.words(query), bigrams(query)
 
+    def _channel_scores(self, base: _Channel, delta: _Channel, terms: list[str]) -> np.ndarray:
+        nb, nd = self._n_base, len(self._rows) - self._n_base
+        return np.concatenate([base.scores_or_zeros(terms, nb), delta.scores_or_zeros(terms, nd)])
+
+    def _passage_scores(self, terms: list[str]) -> np.ndarray:
+        nb, nd = self._n_base, len(self._rows) - self._n_base
+        out = []
+        for channel, starts, n in (
+            (self._passages, self._base_starts, nb),
+            (self._delta_passages, self._delta_starts, nd),
+        ):
+            p = channel.score(terms) if n else None
+            out.append(np.maximum.reduceat(p, starts) if p is not None else np.zeros(n, dtype=np.float32))
+        return np.concatenate(out)
+
     def scores(self, query: str) -> np.ndarray:
-        """Return a score for every row (0 where nothing matched)."""
+        """Return a score for every row (0 where nothing matched, and for replaced or removed rows)."""
         self.build()
         n = len(self.ids)
-        words, grams = self.query_terms(query)
         total = np.zeros(n, dtype=np.float32)
-        w = self._words.score(words)
-        if w is not None and w.max() > 0:
-            total += w / w.max()
+        if not n:
+            return total
+        words, grams = self.query_terms(query)
+        parts = [(1.0, self._channel_scores(self._words, self._delta_words, words))]
         if self.params.bigram_weight:
-            g = self._grams.score(grams)
-            if g is not None and g.max() > 0:
-                total += self.params.bigram_weight * (g / g.max())
-        if self.params.passage_weight and n:
-            p = self._passages.score(words + ["\x01" + g for g in grams])
-            if p is not None and p.max() > 0:
-                best = np.maximum.reduceat(p, self._passage_starts)
-                total += self.params.passage_weight * (best / best.max())
+            parts.append((self.params.bigram_weight, self._channel_scores(self._grams, self._delta_grams, grams)))
+        if self.params.passage_weight:
+            parts.append((self.params.passage_weight, self._passage_scores(words + ["\x01" + g for g in grams])))
+        for weight, score in parts:
+            score = np.where(self._live, score, 0.0)
+            best = score.max()
+            if best > 0:
+                total += weight * (score / best)
         return total
 
     def coverage(self, row: int, query: str) -> float:
