@@ -7,7 +7,10 @@ Requester contact details reach handling units masked; ``reveal_requester_contac
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.core.exceptions import EmptyResultSet
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from yihaotong.accounts import roles as R
@@ -100,41 +103,74 @@ def _visibility_key(actor) -> tuple:
 
 
 # The row lock of every action, compiled once per visibility rule: building and compiling the visibility
-# query with the ORM took twice as long as running it (decision 0009). The order id is the one parameter
-# that changes; a sentinel value marks its place.
-_LOCK_SQL: dict[tuple, tuple[str, tuple, int]] = {}
+# query with the ORM took three times as long as running it (decision 0009). The order id is the one
+# parameter that changes; a sentinel value marks its place.
+@dataclass(frozen=True)
+class _CompiledLock:
+    sql: str  # "" when the rule lets the actor see no order at all
+    params: tuple
+    where: int
+    converters: dict
+    compiler: object
+
+
+_LOCK_SQL: dict[tuple, _CompiledLock] = {}
 _LOCK_SQL_MAX = 2048
 _PK_SENTINEL = -7_301_946_285
+_FIELDS = None
 
 
-def _lock_sql(actor) -> tuple[str, tuple, int] | None:
-    key = _visibility_key(actor)
+def _lock_sql(actor) -> _CompiledLock | None:
+    global _FIELDS
+    key = (id(connections[DEFAULT_DB_ALIAS]), *_visibility_key(actor))  # compiled for this connection
     hit = _LOCK_SQL.get(key)
-    if hit is None:
-        qs = visible_orders(actor).filter(pk=_PK_SENTINEL).select_for_update(of=("self",)).order_by()[:1]
-        try:
-            sql, params = qs.query.get_compiler(using=qs.db).as_sql()
-        except EmptyResultSet:
-            sql, params = "", [_PK_SENTINEL]  # sees no order at all
+    if hit is not None:
+        return hit
+    if _FIELDS is None:
+        _FIELDS = [f.attname for f in WorkOrder._meta.concrete_fields]
+    qs = visible_orders(actor).filter(pk=_PK_SENTINEL).select_for_update(of=("self",)).order_by()[:1]
+    compiler = qs.query.get_compiler(using=qs.db)
+    try:
+        sql, params = compiler.as_sql()
+    except EmptyResultSet:
+        hit = _CompiledLock("", (), -1, {}, None)  # sees no order at all
+    else:
         where = [i for i, p in enumerate(params) if p == _PK_SENTINEL]
-        if len(where) != 1:
+        columns = [getattr(col, "target", None) for col, _sql, _alias in compiler.select]
+        if len(where) != 1 or [getattr(c, "attname", None) for c in columns] != _FIELDS:
             return None  # not the shape we know: the ORM path
-        if len(_LOCK_SQL) >= _LOCK_SQL_MAX:
-            _LOCK_SQL.clear()
-        hit = _LOCK_SQL[key] = (sql, tuple(params), where[0])
+        hit = _CompiledLock(
+            sql, tuple(params), where[0], compiler.get_converters([c[0] for c in compiler.select]), compiler
+        )
+    if len(_LOCK_SQL) >= _LOCK_SQL_MAX:
+        _LOCK_SQL.clear()
+    _LOCK_SQL[key] = hit
     return hit
+
+
+def _run_lock(lock: _CompiledLock, order_id: int) -> WorkOrder | None:
+    if not lock.sql:
+        return None
+    params = list(lock.params)
+    params[lock.where] = int(order_id)
+    db = connections[DEFAULT_DB_ALIAS]
+    with db.cursor() as cur:
+        cur.execute(lock.sql, params)
+        row = cur.fetchone()
+    if row is None:
+        return None
+    if lock.converters:
+        row = next(iter(lock.compiler.apply_converters([row], lock.converters)))
+    return WorkOrder.from_db(DEFAULT_DB_ALIAS, _FIELDS, row)
 
 
 def access_order(actor, order_id: int, *, for_update: bool = False) -> WorkOrder:
     """Return the order if ``actor`` may see it; NotFound otherwise (also when it does not exist)."""
     if for_update:
         # One query: the visibility rule, then a lock on the order row only (not on the joined rows).
-        compiled = _lock_sql(actor)
-        if compiled is not None:
-            sql, params, where = compiled
-            params = list(params)
-            params[where] = int(order_id)
-            order = next(iter(WorkOrder.objects.raw(sql, params)), None) if sql else None
+        lock = _lock_sql(actor)
+        if lock is not None:
+            order = _run_lock(lock, order_id)
         else:
             order = one_or_none(visible_orders(actor).filter(pk=order_id).select_for_update(of=("self",)))
         if order is None:
