@@ -18,6 +18,7 @@ from yihaotong.core.errors import Invalid, NotFound, NotPermitted
 from yihaotong.directory.models import RequestType, Unit, UnitKind
 from yihaotong.workorders import states as S
 from yihaotong.workorders.access import access_order, is_centre, requester_contact
+from yihaotong.workorders.events import event_label
 from yihaotong.workorders.models import OrderState
 from yihaotong.workorders.selectors import OrderFilter, list_orders, visible_events
 
@@ -105,6 +106,33 @@ def orders(request):
     return render(request, template, context)
 
 
+def timeline(events) -> list[dict]:
+    """The order's events as the timeline shows them: the event's name, the states it moved between, who
+    acted (display name and unit; "system" for the deadline sweep) and the unit concerned when another."""
+    state_label = dict(OrderState.choices)
+    rows = []
+    for e in events:
+        actor = e.actor
+        if actor is not None:
+            name, actor_unit = actor.display_name or e.actor_label or actor.username, actor.unit
+        else:
+            name, actor_unit = (_("System") if e.actor_label in ("", "system") else e.actor_label), None
+        rows.append(
+            {
+                "at": e.at,
+                "kind": e.kind,
+                "label": event_label(e.kind),
+                "from_label": state_label.get(e.from_state, e.from_state) if e.from_state else "",
+                "to_label": state_label.get(e.to_state, e.to_state) if e.to_state else "",
+                "actor": name,
+                "actor_unit": actor_unit,
+                "unit": e.unit if e.unit is not None and e.unit != actor_unit else None,
+                "reason": e.reason,
+            }
+        )
+    return rows
+
+
 @require_GET
 @login_required
 def order_detail(request, pk: int):
@@ -120,7 +148,7 @@ def order_detail(request, pk: int):
         "tone": warning_tone(order, now),
         "contact": requester_contact(request.user, order),
         "assignments": order.assignments.select_related("unit", "parent__unit"),
-        "events": visible_events(request.user, order),
+        "events": timeline(visible_events(request.user, order).select_related("actor__unit")),
         "actions": S.available_actions(order.state, request.user.roles),
         "is_centre": is_centre(request.user),
         "is_unit": bool(request.user.roles & UNIT_ROLES),
