@@ -1,4 +1,5 @@
-"""The order page's timeline: translated event names, who acted with their unit, the states moved between."""
+"""The order page's timeline (translated event names, who acted with their unit, the states moved between)
+and its header, which refreshes with the timeline after a panel action."""
 
 from __future__ import annotations
 
@@ -62,3 +63,21 @@ def test_timeline_in_english(client, cast):
     text = _text(_timeline(page))
     assert "Order created" in text and "Dispatched" in text and "Signed for" in text
     assert "Pending dispatch → Dispatched" in text
+
+
+def test_header_refreshes_with_the_timeline_after_a_panel_action(client, cast):
+    order = new_order(cast, now=T0, actor=cast.integration)
+    client.force_login(cast.dispatcher)
+    url = reverse("consoles:order", args=[order.pk])
+    page = client.get(url).content.decode()
+    # The timeline listens for the panels' change events and takes the header out of band from the same page.
+    timeline_tag = page.split('id="timeline"')[1].split(">")[0]
+    assert 'hx-select-oob="#order-head"' in timeline_tag
+    assert "yht:order-changed from:body" in timeline_tag and "yihaotong:order-changed from:body" in timeline_tag
+    assert 'class="badge submitted"' in _head(page)
+    response = client.post(reverse("consoles:centre_action", args=[order.pk, "accept"]), HTTP_HX_REQUEST="true")
+    assert response["HX-Trigger"] == "yht:order-changed"
+    # What the timeline's request gets back: a header with the new state.
+    refreshed = client.get(url, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="timeline").content.decode()
+    assert 'class="badge pending_dispatch"' in _head(refreshed)
+    assert 'data-kind="accept"' in _timeline(refreshed)
