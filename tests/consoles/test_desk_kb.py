@@ -106,6 +106,7 @@ def test_the_search_box_wins_over_the_summary_and_get_works_too(client, cast, me
     page = client.get(reverse(PANE), {"q": "小学入学报名", "summary": "宝宝医保"}).content.decode()
     assert school.title in page.replace("<mark>", "").replace("</mark>", "")
     assert f"answer:{medical.pk}" not in page
+    assert not SearchLog.objects.exists()  # a GET writes nothing
 
 
 def test_full_text_is_searched_when_there_is_no_summary(client, cast, medical):

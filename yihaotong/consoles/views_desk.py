@@ -87,7 +87,7 @@ def _kb_query(params) -> str:
     return " ".join(p for p in parts if p)[:KB_QUERY_CHARS]
 
 
-def kb_search(actor, q: str) -> tuple[list[Hit], int | None]:
+def kb_search(actor, q: str, *, log: bool = True) -> tuple[list[Hit], int | None]:
     """Search the knowledge base for the pane; log the search; return the hits and the search's id.
 
     Staff see internal articles too. Expired articles are listed with a flag (the operator must see
@@ -97,7 +97,9 @@ def kb_search(actor, q: str) -> tuple[list[Hit], int | None]:
     if not q:
         return [], None
     result = search_articles(q, actor=actor, filters=SearchFilters(validity="all"), limit=KB_LIMIT)
-    log = KA.do_log_search(
+    if not log:
+        return result.hits, None
+    entry = KA.do_log_search(
         actor,
         channel=SearchChannel.DESK,
         query=q,
@@ -106,7 +108,7 @@ def kb_search(actor, q: str) -> tuple[list[Hit], int | None]:
         took_ms=result.took_ms,
         best_coverage=result.best_coverage,
     )
-    return result.hits, log.pk
+    return result.hits, entry.pk
 
 
 def _search_id(params) -> int | None:
@@ -462,12 +464,12 @@ def desk_kb(request):
     """The knowledge-base pane: the best articles for what is typed (the pane's box, else the summary and
     the full text), each with its highlighted passage, validity flags and a one-click answer button.
 
-    The page posts the form (a letter's text is too long for a URL); GET works too. Each search is logged
-    for the knowledge-base team (its id goes back with an open or an answer).
+    The page posts the form (a letter's text is too long for a URL); each posted search is logged for the
+    knowledge-base team (its id goes back with an open or an answer). GET works too and logs nothing.
     """
-    params = request.POST if request.method == "POST" else request.GET
-    q = _kb_query(params)
-    hits, search_id = kb_search(request.user, q)
+    posted = request.method == "POST"
+    q = _kb_query(request.POST if posted else request.GET)
+    hits, search_id = kb_search(request.user, q, log=posted)
     context = {"kb_hits": hits, "kb_asked": bool(q), "q": q, "kb_search": search_id}
     return render(request, "consoles/desk/_kb.html", context)
 
