@@ -183,13 +183,3 @@ def test_reindex_command(cast, kb):
     report = json.loads(out.getvalue())
     assert report["articles"] == 3
     assert titles(search_articles("宝宝医保", actor=cast.operator, today=TODAY))[0] == kb["medical"].title
-
-
-def test_desk_results_are_plain_text_and_logged(cast, kb):
-    from yihaotong.kb.desk import desk_results
-    from yihaotong.kb.models import SearchLog
-
-    results = desk_results(cast.operator, "宝宝医保在哪里办")
-    assert results[0]["ref"] == kb["medical"].ref and "<mark>" not in results[0]["snippet"]
-    assert SearchLog.objects.get().channel == "desk"
-    assert desk_results(cast.operator, "  ") == [] and SearchLog.objects.count() == 1
