@@ -9,54 +9,51 @@ from __future__ import annotations
 
 from django.utils.translation import pgettext_lazy
 
-
-def _(text: str):
-    return pgettext_lazy("order event", text)
-
+# Each label is spelled out as pgettext_lazy("order event", …) so that makemessages extracts it with its context.
 
 EVENT_LABELS = {
     # the order is born, and leaves the centre at intake
-    "create": _("Order created"),
-    "accept": _("Accepted"),
-    "answer": _("Answered directly"),
-    "reject": _("Rejected"),
-    "merge": _("Merged into another order"),
-    "merge_in": _("Another order merged in"),
-    "classify": _("Category changed"),
-    "repeat_contact": _("Repeat contact"),
+    "create": pgettext_lazy("order event", "Order created"),
+    "accept": pgettext_lazy("order event", "Accepted"),
+    "answer": pgettext_lazy("order event", "Answered directly"),
+    "reject": pgettext_lazy("order event", "Rejected"),
+    "merge": pgettext_lazy("order event", "Merged into another order"),
+    "merge_in": pgettext_lazy("order event", "Another order merged in"),
+    "classify": pgettext_lazy("order event", "Category changed"),
+    "repeat_contact": pgettext_lazy("order event", "Repeat contact"),
     # dispatch and the units
-    "dispatch": _("Dispatched"),
-    "subdispatch": _("Dispatched to a sub-unit"),
-    "sign": _("Signed for"),
-    "sign_part": _("Signed for by a unit"),
-    "request_return": _("Return requested"),
-    "return": _("Returned to the centre"),
-    "return_part": _("Returned by a unit"),
-    "refuse_return": _("Return refused"),
-    "request_extension": _("Extension requested"),
-    "extension_approved": _("Extension approved"),
-    "extension_refused": _("Extension refused"),
-    "request_termination": _("Termination requested"),
-    "terminate": _("Terminated"),
-    "refuse_termination": _("Termination refused"),
-    "contact_log": _("Requester contacted"),
-    "reveal_contact": _("Requester's number revealed"),
-    "note": _("Note added"),
-    "attach": _("Attachment added"),
+    "dispatch": pgettext_lazy("order event", "Dispatched"),
+    "subdispatch": pgettext_lazy("order event", "Dispatched to a sub-unit"),
+    "sign": pgettext_lazy("order event", "Signed for"),
+    "sign_part": pgettext_lazy("order event", "Signed for by a unit"),
+    "request_return": pgettext_lazy("order event", "Return requested"),
+    "return": pgettext_lazy("order event", "Returned to the centre"),
+    "return_part": pgettext_lazy("order event", "Returned by a unit"),
+    "refuse_return": pgettext_lazy("order event", "Return refused"),
+    "request_extension": pgettext_lazy("order event", "Extension requested"),
+    "extension_approved": pgettext_lazy("order event", "Extension approved"),
+    "extension_refused": pgettext_lazy("order event", "Extension refused"),
+    "request_termination": pgettext_lazy("order event", "Termination requested"),
+    "terminate": pgettext_lazy("order event", "Terminated"),
+    "refuse_termination": pgettext_lazy("order event", "Termination refused"),
+    "contact_log": pgettext_lazy("order event", "Requester contacted"),
+    "reveal_contact": pgettext_lazy("order event", "Requester's number revealed"),
+    "note": pgettext_lazy("order event", "Note added"),
+    "attach": pgettext_lazy("order event", "Attachment added"),
     # reply, review, callback
-    "reply": _("Replied"),
-    "reply_part": _("Replied by a unit"),
-    "approve_reply": _("Reply approved"),
-    "send_back": _("Reply sent back"),
-    "callback": _("Callback recorded"),
-    "redo": _("Sent back for redo"),
-    "close": _("Closed"),
+    "reply": pgettext_lazy("order event", "Replied"),
+    "reply_part": pgettext_lazy("order event", "Replied by a unit"),
+    "approve_reply": pgettext_lazy("order event", "Reply approved"),
+    "send_back": pgettext_lazy("order event", "Reply sent back"),
+    "callback": pgettext_lazy("order event", "Callback recorded"),
+    "redo": pgettext_lazy("order event", "Sent back for redo"),
+    "close": pgettext_lazy("order event", "Closed"),
     # supervision and warnings
-    "remind": _("Reminder"),
-    "supervise": _("Supervision"),
-    "escalate": _("Escalated supervision"),
-    "warning_yellow": _("Yellow warning"),
-    "warning_red": _("Red warning: overdue"),
+    "remind": pgettext_lazy("order event", "Reminder"),
+    "supervise": pgettext_lazy("order event", "Supervision"),
+    "escalate": pgettext_lazy("order event", "Escalated supervision"),
+    "warning_yellow": pgettext_lazy("order event", "Yellow warning"),
+    "warning_red": pgettext_lazy("order event", "Red warning: overdue"),
 }
 
 
