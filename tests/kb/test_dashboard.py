@@ -7,12 +7,13 @@ from datetime import timedelta
 
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.factories import T0, order_input
 from tests.kb.util import SCHOOL, publish
 from yihaotong.intake import actions as IA
 from yihaotong.kb import actions as A
-from yihaotong.kb.dashboard import build_dashboard, cluster_questions
+from yihaotong.kb.dashboard import build_dashboard, cluster_questions, per_unit_counts
 from yihaotong.kb.models import Article, GapMark
 
 
@@ -53,6 +54,9 @@ def test_dashboard_counts_uses_gaps_and_orders(cast):
     assert d.useless_searches == 1 and d.clusters[0].size == 2
     assert [hit.article_id for _c, hit in d.orders_with_article] == [medical.pk]
     assert d.orders_without_article == 1 and d.orders_checked == 2
+    now = timezone.now()  # the articles were written now, the contacts at T0
+    units = {r["unit"]: r for r in per_unit_counts(now - timedelta(days=1), now + timedelta(minutes=1))}
+    assert units["成都市青羊区医疗保障局"]["added"] == 1 and units["成都市青羊区教育局"]["published"] == 1
 
 
 def test_dashboard_screen_and_one_click_draft(cast):

@@ -76,6 +76,7 @@ class Dashboard:
     orders_with_article: list[tuple[object, object]]  # (contact, hit)
     orders_without_article: int
     orders_checked: int
+    per_unit: list[dict]  # domain.md §10: articles added / updated / expired per owner unit
 
 
 def build_dashboard(actor, *, days: int = 30, now: datetime | None = None) -> Dashboard:
@@ -127,6 +128,7 @@ def build_dashboard(actor, *, days: int = 30, now: datetime | None = None) -> Da
             without += 1
     n = totals["n"]
     return Dashboard(
+        per_unit=per_unit_counts(since, now),
         since=since,
         contacts=n,
         direct_answers=totals["direct"],
@@ -142,3 +144,39 @@ def build_dashboard(actor, *, days: int = 30, now: datetime | None = None) -> Da
         orders_without_article=without,
         orders_checked=len(made_orders),
     )
+
+
+def per_unit_counts(since: datetime, now: datetime) -> list[dict]:
+    """Return, per owner unit, the articles added, updated and expired in the period (domain.md §10)."""
+    from .models import ArticleRevision, RevisionAction
+
+    rows: dict[str, dict] = {}
+
+    def row(unit_id: int, name: str) -> dict:
+        return rows.setdefault(unit_id, {"unit": name, "added": 0, "updated": 0, "expired": 0, "published": 0})
+
+    revisions = ArticleRevision.objects.filter(at__gte=since, at__lte=now).values(
+        "article__owner_unit_id", "article__owner_unit__name", "action"
+    )
+    for r in revisions.annotate(n=Count("pk")):
+        target = row(r["article__owner_unit_id"], r["article__owner_unit__name"])
+        if r["action"] in (RevisionAction.CREATE, RevisionAction.IMPORT):
+            target["added"] += r["n"]
+        elif r["action"] == RevisionAction.EDIT:
+            target["updated"] += r["n"]
+    expired = (
+        Article.objects.filter(expires_on__gte=since.date(), expires_on__lt=now.date())
+        .values("owner_unit_id", "owner_unit__name")
+        .annotate(n=Count("pk"))
+    )
+    for r in expired:
+        row(r["owner_unit_id"], r["owner_unit__name"])["expired"] += r["n"]
+    published = (
+        Article.objects.filter(state=ArticleState.PUBLISHED)
+        .values("owner_unit_id", "owner_unit__name")
+        .annotate(n=Count("pk"))
+    )
+    for r in published:
+        if r["owner_unit_id"] in rows:
+            rows[r["owner_unit_id"]]["published"] = r["n"]
+    return sorted(rows.values(), key=lambda r: (-(r["added"] + r["updated"] + r["expired"]), r["unit"]))
