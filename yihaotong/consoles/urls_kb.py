@@ -14,6 +14,7 @@ urlpatterns = [
     path("kb/vocabulary", views_kb.kb_vocabulary, name="kb_vocabulary"),
     path("kb/<int:pk>/", views_kb.kb_article, name="kb_article"),
     path("kb/<int:pk>/edit", views_kb.kb_edit, name="kb_edit"),
+    path("kb/<int:pk>/propose", views_kb.kb_propose, name="kb_propose"),
     path("kb/<int:pk>/move/<str:move>", views_kb.kb_move, name="kb_move"),
     path("kb/<int:pk>/diff", views_kb.kb_diff, name="kb_diff"),
 ]

@@ -18,7 +18,15 @@ from yihaotong.accounts import roles as R
 from yihaotong.core.api import paginate
 from yihaotong.core.errors import DomainError, Invalid, NotFound
 from yihaotong.kb import actions as A
-from yihaotong.kb.access import access_article, available_moves, can_edit, is_kb_team, is_staff_reader
+from yihaotong.kb.access import (
+    access_article,
+    available_moves,
+    can_edit,
+    can_propose,
+    is_kb_team,
+    is_staff_reader,
+)
+from yihaotong.kb.actions import snapshot
 from yihaotong.kb.dashboard import build_dashboard
 from yihaotong.kb.models import (
     ArticleRevision,
@@ -33,15 +41,19 @@ from yihaotong.kb.models import (
     Visibility,
 )
 from yihaotong.kb.search import SearchFilters, search_articles
-from yihaotong.kb.selectors import ArticleFilter, diff_revisions, list_articles, usage_counts
+from yihaotong.kb.selectors import ArticleFilter, diff_revisions, diff_snapshots, list_articles, usage_counts
 from yihaotong.kb.transfer import do_import_articles, export_csv, export_xlsx
 
 from .actions_util import apply_domain_error, run_action
 from .forms_kb import ArticleForm, ImportForm, ReasonForm, leaf_category_choices, unit_choices
 
 FILTERS = ["q", "s", "state", "category", "unit", "material_type", "visibility", "flag", "validity", "sort"]
-FLAGS = [("expired", gettext_lazy("Expired")), ("review_overdue", gettext_lazy("Overdue for review"))]
-MOVES = {"submit", "return", "publish", "archive", "restore"}
+FLAGS = [
+    ("expired", gettext_lazy("Expired")),
+    ("review_overdue", gettext_lazy("Overdue for review")),
+    ("proposal", gettext_lazy("Change proposed")),
+]
+MOVES = {"submit", "return", "publish", "archive", "restore", "accept_proposal", "reject_proposal"}
 MARKS = {UsageKind.HELPFUL, UsageKind.UNHELPFUL, UsageKind.OUTDATED}
 
 
@@ -147,6 +159,12 @@ def kb_article(request, pk: int):
         "revisions": revisions,
         "moves": available_moves(request.user, article),
         "can_edit": can_edit(request.user, article),
+        "can_propose": can_propose(request.user, article),
+        "proposal_changes": (
+            diff_snapshots(snapshot(article), article.proposal)
+            if article.proposal and (can_propose(request.user, article) or is_kb_team(request.user))
+            else None
+        ),
         "usage": usage_counts([article.pk])[article.pk],
         "reason_form": ReasonForm(),
         "marks": [(k, UsageKind(k).label) for k in (UsageKind.HELPFUL, UsageKind.UNHELPFUL, UsageKind.OUTDATED)],
@@ -206,6 +224,8 @@ def kb_move(request, pk: int, move: str):
         "publish": lambda d: A.do_publish_article(request.user, pk),
         "archive": lambda d: A.do_archive_article(request.user, pk, reason=d.get("reason") or ""),
         "restore": lambda d: A.do_restore_article(request.user, pk),
+        "accept_proposal": lambda d: A.do_accept_change(request.user, pk),
+        "reject_proposal": lambda d: A.do_reject_change(request.user, pk, reason=d.get("reason") or ""),
     }
     if run_action(request, form, calls[move], success=_("Done.")) is None:
         for errors in form.errors.values():
@@ -349,3 +369,26 @@ def kb_vocabulary(request):
         return redirect("consoles:kb_vocabulary")
     context = {"groups": SynonymGroup.objects.all(), "words": DictionaryWord.objects.all()}
     return render(request, "consoles/kb/vocabulary.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@_reader
+def kb_propose(request, pk: int):
+    """The owner unit proposes a change to its published article (the KB team accepts or rejects it)."""
+    article = _article_or_404(request.user, pk)
+    if not can_propose(request.user, article):
+        raise PermissionDenied(_("Only the owner unit proposes changes to a published article."))
+    initial = ArticleForm.initial_of(article)
+    if article.proposal:
+        initial.update({k: v for k, v in article.proposal.items() if k in initial})
+    form = ArticleForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        done = run_action(
+            request,
+            form,
+            lambda d: A.do_propose_change(request.user, pk, form.to_input()),
+            success=_("Change proposed: the knowledge-base team will review it."),
+        )
+        if done is not None:
+            return redirect("consoles:kb_article", pk)
+    return render(request, "consoles/kb/edit.html", {"form": form, "article": article, "proposing": True})

@@ -97,3 +97,8 @@ def check_can_edit(actor, article: Article) -> None:
 
 def available_moves(actor, article: Article) -> list[str]:
     return S.available(article.state, capacities(actor, article))
+
+
+def can_propose(actor, article: Article) -> bool:
+    """Return whether ``actor`` may propose a change to ``article`` (its owner unit, once published)."""
+    return article.state == ArticleState.PUBLISHED and S.AUTHOR in capacities(actor, article)

@@ -19,7 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from yihaotong.core.analysis import normalise
-from yihaotong.core.errors import Conflict, Invalid, NotFound, NotPermitted
+from yihaotong.core.errors import Conflict, Invalid, InvalidTransition, NotFound, NotPermitted
 from yihaotong.directory.models import Category, Unit
 
 from . import states as S
@@ -59,6 +59,7 @@ SNAPSHOT_FIELDS = [
     "next_review_on",
     "owner_unit",
 ]
+DATE_FIELDS = ("effective_from", "expires_on", "next_review_on")
 _SPLIT_KEYWORDS = re.compile(r"[,，、;；\n]+")
 _BLOCK_END = re.compile(r"(?i)</(p|div|li|h[1-6]|tr)>|<br\s*/?>")
 _TAGS = re.compile(r"<[^>]+>")
@@ -334,6 +335,91 @@ def do_edit_article(
     if article.state == ArticleState.PUBLISHED:
         _touch_index(article)
     _record(article, RevisionAction.EDIT, actor, now)
+    return article
+
+
+def _proposal_of(clean: CleanArticle) -> dict:
+    """Return validated article values as JSON (what a revision snapshot holds)."""
+    v = clean.values
+    out = {}
+    for name in SNAPSHOT_FIELDS:
+        value = v[name]
+        if name in ("category", "owner_unit"):
+            value = value.code
+        elif isinstance(value, date):
+            value = value.isoformat()
+        out[name] = value
+    return out
+
+
+def _input_of(proposal: dict) -> ArticleInput:
+    dates = {k: date.fromisoformat(proposal[k]) if proposal.get(k) else None for k in DATE_FIELDS}
+    return ArticleInput(
+        title=proposal["title"],
+        category=proposal["category"],
+        content=proposal["content"],
+        material_type=proposal["material_type"],
+        owner_unit=proposal["owner_unit"],
+        issuing_unit=proposal.get("issuing_unit") or "",
+        keywords=proposal.get("keywords") or "",
+        phrasings=proposal.get("phrasings") or "",
+        visibility=proposal["visibility"],
+        **dates,
+    )
+
+
+@transaction.atomic
+def do_propose_change(actor, article_id: int, data: ArticleInput, *, now: datetime | None = None) -> Article:
+    """Propose a change to a published article of one's own unit; it stays published until the KB team
+    accepts (the change goes live) or rejects it. A newer proposal replaces an older one."""
+    now = _now(now)
+    article = access_article(actor, article_id, for_update=True)
+    if S.AUTHOR not in capacities(actor, article):
+        raise NotPermitted("Only the owner unit proposes changes to its articles.")
+    if article.state != ArticleState.PUBLISHED:
+        raise InvalidTransition("Only a published article takes proposals; edit a draft directly.")
+    clean = clean_article_input(data)
+    _raise_errors(clean.errors)
+    if not capacities(actor, owner_unit=clean.values["owner_unit"]):
+        raise NotPermitted("You may give articles only to your own unit.")
+    _check_unique_title(clean.values["title"], exclude_pk=article.pk)
+    proposal = _proposal_of(clean)
+    if proposal == snapshot(article):
+        raise Invalid("The proposal changes nothing.", errors={"__all__": ["nothing changed"]})
+    article.proposal, article.proposal_by, article.proposal_at = proposal, actor, now
+    article.save(update_fields=["proposal", "proposal_by", "proposal_at"])
+    _record(article, RevisionAction.PROPOSE, actor, now)
+    return article
+
+
+@transaction.atomic
+def do_accept_change(actor, article_id: int, *, now: datetime | None = None) -> Article:
+    """Put the proposed change live (the KB team): the same edit as the team's own, then clear it."""
+    now = _now(now)
+    article = access_article(actor, article_id, for_update=True)
+    if S.KB_TEAM not in capacities(actor, article):
+        raise NotPermitted("Only the knowledge-base team accepts proposed changes.")
+    if not article.proposal:
+        raise InvalidTransition("This article has no proposed change.")
+    data = _input_of(article.proposal)
+    Article.objects.filter(pk=article.pk).update(proposal=None, proposal_by=None, proposal_at=None)
+    return do_edit_article(actor, article.pk, data, now=now)
+
+
+@transaction.atomic
+def do_reject_change(actor, article_id: int, *, reason: str, now: datetime | None = None) -> Article:
+    """Turn a proposed change down, saying why (the KB team)."""
+    now = _now(now)
+    article = access_article(actor, article_id, for_update=True)
+    if S.KB_TEAM not in capacities(actor, article):
+        raise NotPermitted("Only the knowledge-base team rejects proposed changes.")
+    if not article.proposal:
+        raise InvalidTransition("This article has no proposed change.")
+    if not (reason or "").strip():
+        raise Invalid("Give a reason.", errors={"reason": ["required"]})
+    article.proposal, article.proposal_by, article.proposal_at = None, None, None
+    article.save(update_fields=["proposal", "proposal_by", "proposal_at"])
+    _record(article, RevisionAction.REJECT_PROPOSAL, actor, now, reason)
     return article
 
 

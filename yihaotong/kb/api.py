@@ -12,7 +12,7 @@ from ninja.files import UploadedFile
 from yihaotong.core.api import paginate
 
 from . import actions as A
-from .access import access_article, available_moves, can_edit
+from .access import access_article, available_moves, can_edit, can_propose, is_kb_team
 from .models import Article, ArticleRevision, DictionaryWord, SearchChannel, SynonymGroup
 from .search import SearchFilters, search_articles
 from .selectors import ArticleFilter, diff_revisions, list_articles
@@ -121,6 +121,8 @@ class ArticleOut(ArticleItem):
     effective_from: date | None
     published_at: datetime | None
     can_edit: bool
+    can_propose: bool
+    proposal: dict | None
     actions: list[str]
     revisions: list[RevisionOut]
 
@@ -237,6 +239,8 @@ def article_out(actor, article_id: int) -> dict:
         effective_from=a.effective_from,
         published_at=a.published_at,
         can_edit=can_edit(actor, a),
+        can_propose=can_propose(actor, a),
+        proposal=a.proposal if (a.proposal and (can_propose(actor, a) or is_kb_team(actor))) else None,
         actions=available_moves(actor, a),
         revisions=[
             {
@@ -379,6 +383,24 @@ def archive(request: HttpRequest, article_id: int, payload: ReasonIn):
 @router.post("/articles/{int:article_id}/restore", response=ArticleOut, summary="Restore as a draft")
 def restore(request: HttpRequest, article_id: int):
     A.do_restore_article(request.auth, article_id)
+    return article_out(request.auth, article_id)
+
+
+@router.post("/articles/{int:article_id}/proposal", response=ArticleOut, summary="Propose a change (owner unit)")
+def propose(request: HttpRequest, article_id: int, payload: ArticleIn):
+    A.do_propose_change(request.auth, article_id, _input(payload))
+    return article_out(request.auth, article_id)
+
+
+@router.post("/articles/{int:article_id}/proposal/accept", response=ArticleOut, summary="Accept a proposed change")
+def accept_proposal(request: HttpRequest, article_id: int):
+    A.do_accept_change(request.auth, article_id)
+    return article_out(request.auth, article_id)
+
+
+@router.post("/articles/{int:article_id}/proposal/reject", response=ArticleOut, summary="Reject a proposed change")
+def reject_proposal(request: HttpRequest, article_id: int, payload: ReasonIn):
+    A.do_reject_change(request.auth, article_id, reason=payload.reason)
     return article_out(request.auth, article_id)
 
 

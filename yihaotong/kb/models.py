@@ -69,6 +69,13 @@ class Article(models.Model):
     updated_at = models.DateTimeField(_("updated at"))
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
+    # A change the owner unit proposed to the published text (the fields as a revision keeps them); the
+    # article stays published until the KB team accepts or rejects it.
+    proposal = models.JSONField(_("proposed change"), null=True, blank=True, editable=False)
+    proposal_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    proposal_at = models.DateTimeField(_("proposed at"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-updated_at", "-pk"]
@@ -108,6 +115,8 @@ class RevisionAction(models.TextChoices):
     ARCHIVE = "archive", _("Archived")
     RESTORE = "restore", _("Restored as a draft")
     IMPORT = "import", _("Imported")
+    PROPOSE = "propose", _("Change proposed")
+    REJECT_PROPOSAL = "reject_proposal", _("Proposed change rejected")
 
 
 class ArticleRevision(models.Model):

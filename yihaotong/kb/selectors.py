@@ -58,8 +58,10 @@ def list_articles(actor, f: ArticleFilter, *, today: date | None = None) -> Quer
         qs = qs.filter(expires_on__lt=today)
     elif f.flag == "review_overdue":
         qs = qs.filter(next_review_on__lt=today)
+    elif f.flag == "proposal":
+        qs = qs.filter(proposal__isnull=False)
     elif f.flag:
-        errors["flag"] = ["expired or review_overdue"]
+        errors["flag"] = ["expired, review_overdue or proposal"]
     if f.sort not in SORTS:
         errors["sort"] = [f"one of {', '.join(SORTS)}"]
     if errors:
