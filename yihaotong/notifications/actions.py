@@ -7,7 +7,13 @@ from datetime import datetime
 from .models import Outbox, OutboxChannel
 
 
-def queue_notification(
+def queue_notification(**kwargs) -> list[Outbox]:
+    """Queue one notification per addressee: a unit's members with ``roles``, centre ``roles``, a user,
+    or the requester's phone (SMS) or email. Fan-out to individual people happens at delivery."""
+    return Outbox.objects.bulk_create(outbox_rows(**kwargs))
+
+
+def outbox_rows(
     *,
     kind: str,
     order=None,
@@ -21,8 +27,7 @@ def queue_notification(
     email: str = "",
     payload: dict | None = None,
 ) -> list[Outbox]:
-    """Queue one notification per addressee: a unit's members with ``roles``, centre ``roles``, a user,
-    or the requester's phone (SMS) or email. Fan-out to individual people happens at delivery."""
+    """The outbox rows of one notification (unsaved): see ``queue_notification``."""
     rows = []
     common = {
         "kind": kind,
@@ -40,4 +45,4 @@ def queue_notification(
         rows.append(Outbox(channel=OutboxChannel.INTERNAL, recipient_user=user, **common))
     for role in roles if (unit is not None or not (phone or email or user)) else ():
         rows.append(Outbox(channel=OutboxChannel.INTERNAL, recipient_unit=unit, recipient_role=role, **common))
-    return Outbox.objects.bulk_create(rows)
+    return rows

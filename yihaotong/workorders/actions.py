@@ -22,7 +22,8 @@ from yihaotong.accounts import roles as R
 from yihaotong.core.errors import Conflict, Invalid, InvalidTransition, NotFound, NotPermitted
 from yihaotong.directory.models import Unit, UnitKind
 from yihaotong.directory.policy import get_policy, get_rules, reference
-from yihaotong.notifications.actions import queue_notification
+from yihaotong.notifications.actions import outbox_rows, queue_notification
+from yihaotong.notifications.models import Outbox
 from yihaotong.worktime.calendar import TZ
 from yihaotong.worktime.loader import get_calendar
 
@@ -80,7 +81,36 @@ def record_event(
     unit=None,
 ) -> Event:
     """Append one event to the order's timeline."""
-    return Event.objects.create(
+    event = _event(
+        order,
+        kind,
+        actor,
+        now,
+        from_state=from_state,
+        to_state=to_state,
+        reason=reason,
+        payload=payload,
+        public=public,
+        unit=unit,
+    )
+    event.save()
+    return event
+
+
+def _event(
+    order: WorkOrder,
+    kind: str,
+    actor,
+    now: datetime,
+    *,
+    from_state: str = "",
+    to_state: str = "",
+    reason: str = "",
+    payload: dict | None = None,
+    public: bool = False,
+    unit=None,
+) -> Event:
+    return Event(
         order=order,
         kind=kind,
         actor=actor if getattr(actor, "pk", None) else None,
@@ -1366,61 +1396,81 @@ def reveal_requester_contact(
 
 
 def do_sweep_warnings(*, now: datetime | None = None, batch: int = 500) -> int:
-    """Raise yellow and red warnings whose time has come; return how many warnings were raised."""
+    """Raise yellow and red warnings whose time has come; return how many warnings were raised.
+
+    Due orders are handled a batch per transaction: the batch is locked in one statement (rows that an
+    action holds right now are skipped and left for the next sweep), its events and notifications are
+    inserted in one statement each, and the orders updated in one. An hourly sweep of a district finds a
+    dozen orders; one transaction per order cost more than the warnings themselves.
+    """
     now = _now(now)
     raised = 0
+    seen: set[int] = set()
     while True:
-        ids = list(
-            WorkOrder.objects.filter(next_warning_at__lte=now, state__in=list(S.CLOCK_OF_STATE))
-            .order_by("next_warning_at")
-            .values_list("pk", flat=True)[:batch]
-        )
-        if not ids:
-            return raised
-        for order_id in ids:
-            raised += _sweep_one(order_id, now)
-
-
-@transaction.atomic
-def _sweep_one(order_id: int, now: datetime) -> int:
-    order = one_or_none(WorkOrder.objects.select_for_update().filter(pk=order_id))
-    if order is not None:
-        prime_references(order)
-    if order is None or order.next_warning_at is None or order.next_warning_at > now:
-        return 0
-    level = D.warning_level(now, order.warn_at, order.due_at)
-    raised = 0
-    clock = S.CLOCK_OF_STATE.get(order.state, "")
-    due_key = order.due_at.isoformat() if order.due_at else None
-    already = Event.objects.filter(
-        order=order, kind=f"warning_{level}", payload__clock=clock, payload__due=due_key
-    ).exists()
-    if D.LEVEL_RANK[level] > D.LEVEL_RANK[order.warning_level] and already:
-        # The same warning on the same deadline was raised before the order left and re-entered this
-        # clock (e.g. a reply sent back): keep the level, do not notify twice.
-        order.warning_level = level
-    elif D.LEVEL_RANK[level] > D.LEVEL_RANK[order.warning_level]:
-        record_event(
-            order,
-            f"warning_{level}",
-            None,
-            now,
-            unit=order.lead_unit,
-            payload={"clock": clock, "due": due_key},
-        )
-        order.warning_level = level
-        raised = 1
-        subject = f"{'黄牌预警' if level == D.YELLOW else '红牌超期'} {order.number}: {order.subject}"
-        if clock == "callback":
-            queue_notification(
-                kind=f"warning_{level}", roles=(R.CALLBACK_AGENT,), order=order, now=now, subject=subject
+        with transaction.atomic():
+            orders = list(
+                WorkOrder.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(next_warning_at__lte=now, state__in=list(S.CLOCK_OF_STATE))
+                .exclude(pk__in=seen)
+                .order_by("next_warning_at", "id")[:batch]
             )
-        elif order.lead_unit:
-            _notify_unit(order.lead_unit, f"warning_{level}", order, subject, now)
-        if level == D.RED:
-            queue_notification(kind="warning_red", roles=(R.SUPERVISOR,), order=order, now=now, subject=subject)
-    order.next_warning_at = D.next_warning_instant(now, order.warn_at, order.due_at)
-    WorkOrder.objects.filter(pk=order.pk).update(
-        warning_level=order.warning_level, next_warning_at=order.next_warning_at
-    )
+            if not orders:
+                return raised
+            seen.update(o.pk for o in orders)
+            raised += _sweep_batch(orders, now)
+
+
+def _sweep_batch(orders: list[WorkOrder], now: datetime) -> int:
+    # Warnings raised before on the same clock and deadline (the order left and re-entered the clock,
+    # e.g. a reply sent back): keep the level, do not notify twice.
+    earlier = set()
+    for order_id, kind, payload in Event.objects.filter(
+        order_id__in=[o.pk for o in orders], kind__in=["warning_yellow", "warning_red"]
+    ).values_list("order_id", "kind", "payload"):
+        earlier.add((order_id, kind, (payload or {}).get("clock"), (payload or {}).get("due")))
+    events, notes = [], []
+    raised = 0
+    for order in orders:
+        prime_references(order)
+        level = D.warning_level(now, order.warn_at, order.due_at)
+        clock = S.CLOCK_OF_STATE.get(order.state, "")
+        due_key = order.due_at.isoformat() if order.due_at else None
+        if D.LEVEL_RANK[level] > D.LEVEL_RANK[order.warning_level]:
+            if (order.pk, f"warning_{level}", clock, due_key) not in earlier:
+                events.append(
+                    _event(
+                        order,
+                        f"warning_{level}",
+                        None,
+                        now,
+                        unit=order.lead_unit,
+                        payload={"clock": clock, "due": due_key},
+                    )
+                )
+                raised += 1
+                subject = f"{'黄牌预警' if level == D.YELLOW else '红牌超期'} {order.number}: {order.subject}"
+                if clock == "callback":
+                    notes += outbox_rows(
+                        kind=f"warning_{level}", roles=(R.CALLBACK_AGENT,), order=order, now=now, subject=subject
+                    )
+                elif order.lead_unit:
+                    notes += outbox_rows(
+                        kind=f"warning_{level}",
+                        unit=order.lead_unit,
+                        roles=(R.HANDLER, R.UNIT_ADMIN),
+                        order=order,
+                        now=now,
+                        subject=subject,
+                    )
+                if level == D.RED:
+                    notes += outbox_rows(
+                        kind="warning_red", roles=(R.SUPERVISOR,), order=order, now=now, subject=subject
+                    )
+            order.warning_level = level
+        order.next_warning_at = D.next_warning_instant(now, order.warn_at, order.due_at)
+    if events:
+        Event.objects.bulk_create(events)
+    if notes:
+        Outbox.objects.bulk_create(notes)
+    WorkOrder.objects.bulk_update(orders, ["warning_level", "next_warning_at"])
     return raised
