@@ -34,8 +34,19 @@ def test_title_and_phrasings_count_more_than_content():
     assert top_id(index, "路边停车怎么收费") == 3
 
 
+def test_small_indexes_rebuild_fully_on_every_change():
+    index = SearchIndex()
+    for doc in corpus(10):
+        index.upsert(doc)
+    index.build()
+    index.upsert(IndexDoc(id=99, title="犬只登记", content="养犬登记。"))
+    index.build()
+    assert index._n_base == 11 and not index._delta
+
+
 def test_changes_go_to_the_delta_and_replace_the_old_row():
     index = SearchIndex()
+    index.DELTA_BASE_MIN = 0  # as if the index were large
     for doc in corpus(50):
         index.upsert(doc)
     index.build()
@@ -55,6 +66,7 @@ def test_changes_go_to_the_delta_and_replace_the_old_row():
 
 def test_a_big_delta_triggers_a_full_rebuild():
     index = SearchIndex()
+    index.DELTA_BASE_MIN = 0
     for doc in corpus(20):
         index.upsert(doc)
     index.build()

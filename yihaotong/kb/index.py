@@ -206,11 +206,14 @@ class SearchIndex:
 
     Two segments: the base (every article at the last full build) and a delta of the articles changed
     since, built alone against the base's statistics. A changed or removed article's base row is masked.
-    A patch costs the delta's size; the base is rebuilt when the delta passes ``DELTA_SHARE`` of it.
+    A patch costs the delta's size; the base is rebuilt when the delta passes ``DELTA_SHARE`` of it, and on
+    every change while the index is small (``DELTA_BASE_MIN``), where exact statistics cost little.
     """
 
     DELTA_MIN = 200
     DELTA_SHARE = 0.05
+    # Below this many articles a full build is cheap (~0.2 s) and keeps exact statistics: no delta.
+    DELTA_BASE_MIN = 2000
 
     def __init__(self, analyzer: Analyzer | None = None, params: Params | None = None):
         self.analyzer = analyzer or Analyzer()
@@ -282,7 +285,11 @@ class SearchIndex:
         if not self._dirty:
             return
         changed = len(self._delta) + len(self._dead)
-        if not self._base_built or changed > max(self.DELTA_MIN, self.DELTA_SHARE * len(self._base_rows)):
+        if (
+            not self._base_built
+            or len(self._base_rows) < self.DELTA_BASE_MIN
+            or changed > max(self.DELTA_MIN, self.DELTA_SHARE * len(self._base_rows))
+        ):
             self._base_rows = list(self._docs.values())
             self._base_pos = {a.doc.id: i for i, a in enumerate(self._base_rows)}
             self._delta, self._dead = {}, set()
