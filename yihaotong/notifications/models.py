@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -21,22 +22,29 @@ class OutboxState(models.TextChoices):
 
 
 class Outbox(models.Model):
-    kind = models.CharField(_("kind"), max_length=32, db_index=True)
+    kind = models.CharField(_("kind"), max_length=32)
     channel = models.CharField(_("channel"), max_length=10, choices=OutboxChannel.choices)
     recipient_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        db_index=False,
     )
     recipient_unit = models.ForeignKey(
-        "directory.Unit", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "directory.Unit", null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
     )
     recipient_role = models.CharField(_("recipient role"), max_length=20, blank=True)
     recipient_address = models.CharField(_("phone or email"), max_length=128, blank=True)
-    order = models.ForeignKey("workorders.WorkOrder", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    order = models.ForeignKey(
+        "workorders.WorkOrder", null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("body"), blank=True)
     payload = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(_("created at"), db_index=True)
-    state = models.CharField(max_length=8, choices=OutboxState.choices, default=OutboxState.QUEUED, db_index=True)
+    created_at = models.DateTimeField(_("created at"))
+    state = models.CharField(max_length=8, choices=OutboxState.choices, default=OutboxState.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
     sent_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -46,6 +54,20 @@ class Outbox(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
+        # Most actions queue two rows, so every index costs twice per action: only what is read.
+        indexes = [
+            # the delivery queue (deliver_outbox): queued rows by id
+            models.Index(fields=["id"], condition=Q(state="queued"), name="outbox_queued"),
+            # a person's and a unit's notifications, newest first
+            models.Index(
+                fields=["recipient_user", "-created_at"], condition=Q(recipient_user__isnull=False), name="outbox_user"
+            ),
+            models.Index(
+                fields=["recipient_unit", "recipient_role", "-created_at"],
+                condition=Q(recipient_unit__isnull=False),
+                name="outbox_unit",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.recipient_user or self.recipient_unit or self.recipient_address}"

@@ -499,11 +499,14 @@ class Event(models.Model):
     order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="events", db_index=False)
     kind = models.CharField(_("kind"), max_length=32)  # indexed with ``at`` (event_kind_at)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     actor_label = models.CharField(_("actor"), max_length=100, blank=True)
-    unit = models.ForeignKey("directory.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(_("at"), db_index=True)
+    unit = models.ForeignKey(
+        "directory.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    # Indexed only with the order and with the kind (every action appends events: few indexes).
+    at = models.DateTimeField(_("at"))
     from_state = models.CharField(max_length=20, blank=True)
     to_state = models.CharField(max_length=20, blank=True)
     reason = models.TextField(_("reason"), blank=True)
