@@ -81,3 +81,15 @@ def test_dashboard_screen_and_one_click_draft(cast):
     denied = Client()
     denied.force_login(cast.operator)
     assert denied.get(reverse("consoles:kb_dashboard")).status_code == 403
+
+
+def test_a_desk_answer_counts_once(cast):
+    """The desk records the contact's article_ref and a usage row referring to that contact: one use."""
+    from yihaotong.kb.models import UsageKind
+
+    medical = publish(cast)
+    c = IA.do_answer_contact(cast.operator, contact("新生儿医保"), article_ref=medical.ref, now=T0)
+    A.do_record_usage(cast.operator, medical.pk, UsageKind.USED, reference=f"contact:{c.pk}", now=T0)
+    A.do_record_usage(cast.operator, medical.pk, UsageKind.USED, reference="api", now=T0)  # another use
+    d = build_dashboard(cast.kb_editor, days=30, now=T0 + timedelta(hours=1))
+    assert d.most_used == [(medical.pk, medical.title, 2)]

@@ -99,8 +99,12 @@ def build_dashboard(actor, *, days: int = 30, now: datetime | None = None) -> Da
         m = _REF.match(ref.strip())
         if m:
             uses[int(m.group(1))] += 1
-    for article_id in ArticleUsage.objects.filter(kind=UsageKind.USED, at__gte=since, at__lte=now).values_list(
-        "article_id", flat=True
+    # A desk answer writes both the contact's article_ref and a usage row referring to the contact
+    # ("contact:<pk>"): the contact counts already.
+    for article_id in (
+        ArticleUsage.objects.filter(kind=UsageKind.USED, at__gte=since, at__lte=now)
+        .exclude(reference__startswith="contact:")
+        .values_list("article_id", flat=True)
     ):
         uses[article_id] += 1
     titles = dict(Article.objects.filter(pk__in=list(uses)).values_list("pk", "title"))
