@@ -942,8 +942,8 @@ class Replay:
 
     def run_parallel(self, times, kinds, n_contacts: int, n_orders: int) -> dict:
         """Fork ``--workers`` processes; arrival i goes to worker i mod N. At every sweep boundary all
-        workers wait for each other, worker 0 sweeps, and they go on: simulated time stays in step, so the
-        sweep sees what a single process would have seen."""
+        workers wait for each other, each sweeps its shard of the due orders, and they go on: simulated time
+        stays in step, so the sweep sees what a single process would have seen."""
         import multiprocessing as mp
 
         from django.db import connections
@@ -1002,9 +1002,9 @@ class Replay:
                 flags[w] = finished
                 barrier.wait()
                 everyone_done = all(flags[:])
-                if w == 0:
-                    self.warnings += self.call("sweep_warnings", lambda: A.do_sweep_warnings(now=s))
-                    self.sweeps += 1
+                # every worker sweeps its share of the due orders (order id modulo N)
+                self.warnings += self.call("sweep_warnings", lambda: A.do_sweep_warnings(now=s, shard=(w, n)))
+                self.sweeps += w == 0
                 barrier.wait()
                 return everyone_done
 

@@ -1538,3 +1538,14 @@ def test_warning_sweep_ignores_orders_without_a_running_clock(cast):
     pending = new_order(cast)
     assert A.do_sweep_warnings(now=at(5, 1)) == 0
     assert not Event.objects.filter(order__in=[replied, pending], kind__startswith="warning").exists()
+
+
+def test_warning_sweep_shards_split_the_due_orders(cast):
+    orders = [dispatch(cast, new_order(cast)) for _ in range(3)]
+    now = at(3, 11, 12)
+    by_shard = {i: A.do_sweep_warnings(now=now, shard=(i, 2)) for i in (0, 1)}
+    assert by_shard == {0: sum(o.pk % 2 == 0 for o in orders), 1: sum(o.pk % 2 == 1 for o in orders)}
+    assert all(refreshed(o).warning_level == "red" for o in orders)
+    assert A.do_sweep_warnings(now=now) == 0  # nothing left for a full sweep
+    with pytest.raises(Invalid):
+        A.do_sweep_warnings(now=now, shard=(2, 2))

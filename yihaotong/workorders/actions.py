@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models.functions import Mod
 from django.utils import timezone
 
 from yihaotong.accounts import roles as R
@@ -1395,8 +1396,11 @@ def reveal_requester_contact(
 # warnings
 
 
-def do_sweep_warnings(*, now: datetime | None = None, batch: int = 500) -> int:
+def do_sweep_warnings(*, now: datetime | None = None, batch: int = 500, shard: tuple[int, int] | None = None) -> int:
     """Raise yellow and red warnings whose time has come; return how many warnings were raised.
+
+    ``shard=(i, n)`` sweeps only the orders whose id modulo n is i, so that n processes can share the sweep
+    (the replay benchmark's workers do); the periodic task sweeps everything.
 
     Due orders are handled a batch per transaction: the batch is locked in one statement (rows that an
     action holds right now are skipped and left for the next sweep), its events and notifications are
@@ -1406,11 +1410,16 @@ def do_sweep_warnings(*, now: datetime | None = None, batch: int = 500) -> int:
     now = _now(now)
     raised = 0
     seen: set[int] = set()
+    due = WorkOrder.objects.filter(next_warning_at__lte=now, state__in=list(S.CLOCK_OF_STATE))
+    if shard is not None:
+        index, count = shard
+        if not 0 <= index < count:
+            raise Invalid("A shard is (index, count) with 0 <= index < count.", errors={"shard": [str(shard)]})
+        due = due.alias(shard_of_id=Mod("id", count)).filter(shard_of_id=index)
     while True:
         with transaction.atomic():
             orders = list(
-                WorkOrder.objects.select_for_update(skip_locked=True, of=("self",))
-                .filter(next_warning_at__lte=now, state__in=list(S.CLOCK_OF_STATE))
+                due.select_for_update(skip_locked=True, of=("self",))
                 .exclude(pk__in=seen)
                 .order_by("next_warning_at", "id")[:batch]
             )
