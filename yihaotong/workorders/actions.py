@@ -279,6 +279,7 @@ def _lead_assignment(order: WorkOrder, *, lock: bool = True) -> Assignment | Non
 
 
 _ASSIGNMENT_FKS = (("unit", "unit"),)
+_SWEEP_FKS = (("lead_unit", "unit"),)
 
 
 def _actor_assignment(actor, order: WorkOrder, assignment_id: int | None) -> Assignment:
@@ -1410,7 +1411,10 @@ def do_sweep_warnings(*, now: datetime | None = None, batch: int = 500, shard: t
     now = _now(now)
     raised = 0
     seen: set[int] = set()
-    due = WorkOrder.objects.filter(next_warning_at__lte=now, state__in=list(S.CLOCK_OF_STATE))
+    # Only orders on a clock have a next_warning_at (_sync_current_clock); filtering on it alone lets the
+    # database walk its partial index in order, which stays cheap while the table churns. A state without
+    # a clock is checked below anyway.
+    due = WorkOrder.objects.filter(next_warning_at__lte=now).only(*_SWEEP_FIELDS)
     if shard is not None:
         index, count = shard
         if not 0 <= index < count:
@@ -1429,6 +1433,19 @@ def do_sweep_warnings(*, now: datetime | None = None, batch: int = 500, shard: t
             raised += _sweep_batch(orders, now)
 
 
+_SWEEP_FIELDS = (
+    "id",
+    "number",
+    "subject",
+    "state",
+    "warn_at",
+    "due_at",
+    "warning_level",
+    "next_warning_at",
+    "lead_unit",
+)
+
+
 def _sweep_batch(orders: list[WorkOrder], now: datetime) -> int:
     # Warnings raised before on the same clock and deadline (the order left and re-entered the clock,
     # e.g. a reply sent back): keep the level, do not notify twice.
@@ -1440,9 +1457,12 @@ def _sweep_batch(orders: list[WorkOrder], now: datetime) -> int:
     events, notes = [], []
     raised = 0
     for order in orders:
-        prime_references(order)
-        level = D.warning_level(now, order.warn_at, order.due_at)
+        prime_references(order, _SWEEP_FKS)
         clock = S.CLOCK_OF_STATE.get(order.state, "")
+        if not clock:  # left its clock without the clock being cleared: nothing to warn about
+            order.next_warning_at = None
+            continue
+        level = D.warning_level(now, order.warn_at, order.due_at)
         due_key = order.due_at.isoformat() if order.due_at else None
         if D.LEVEL_RANK[level] > D.LEVEL_RANK[order.warning_level]:
             if (order.pk, f"warning_{level}", clock, due_key) not in earlier:
