@@ -7,9 +7,10 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from yihaotong.accounts import roles as R
-from yihaotong.core.errors import Invalid, NotPermitted
+from yihaotong.core.errors import Invalid, Message, NotPermitted
 from yihaotong.core.text import normalise_phone
 from yihaotong.directory.models import UnitKind
 from yihaotong.directory.policy import reference
@@ -41,24 +42,24 @@ def _contact_row(actor, data: ContactInput, now: datetime, outcome: str) -> Cont
 
     errors: dict[str, list[str]] = {}
     if data.channel not in Channel.values:
-        errors["channel"] = [f"unknown channel {data.channel!r}"]
+        errors["channel"] = [Message(gettext_noop("unknown channel %(code)r"), code=data.channel)]
     if not (data.summary or "").strip():
-        errors["summary"] = ["This field is required."]
+        errors["summary"] = [gettext_noop("This field is required.")]
     rt = urg = street = None
     if data.request_type:
         rt = reference("request_type", code=data.request_type)
         if rt is None:
-            errors["request_type"] = [f"unknown request type {data.request_type!r}"]
+            errors["request_type"] = [Message(gettext_noop("unknown request type %(code)r"), code=data.request_type)]
     if data.urgency:
         urg = reference("urgency", code=data.urgency)
         if urg is None:
-            errors["urgency"] = [f"unknown urgency {data.urgency!r}"]
+            errors["urgency"] = [Message(gettext_noop("unknown urgency %(code)r"), code=data.urgency)]
     if data.street:
         street = reference("unit", code=data.street)
         if street is None or street.kind != UnitKind.STREET:
-            errors["street"] = [f"unknown street {data.street!r}"]
+            errors["street"] = [Message(gettext_noop("unknown street %(code)r"), code=data.street)]
     if errors:
-        raise Invalid("The contact is not valid.", errors=errors)
+        raise Invalid(gettext_noop("The contact is not valid."), errors=errors)
     return Contact(
         channel=data.channel,
         source=data.source,
@@ -79,7 +80,7 @@ def _contact_row(actor, data: ContactInput, now: datetime, outcome: str) -> Cont
 
 def _check_roles(actor) -> None:
     if not actor.roles & INTAKE_ROLES:
-        raise NotPermitted("Only the centre's intake staff record contacts.")
+        raise NotPermitted(gettext_noop("Only the centre's intake staff record contacts."))
 
 
 @transaction.atomic
@@ -91,8 +92,8 @@ def do_answer_contact(
     _check_roles(actor)
     if not (article_ref or (answer_text or "").strip()):
         raise Invalid(
-            "Name the article used or write the answer given.",
-            errors={"article_ref": ["an article or an answer is required"]},
+            gettext_noop("Name the article used or write the answer given."),
+            errors={"article_ref": [gettext_noop("an article or an answer is required")]},
         )
     contact = _contact_row(actor, data, now, ContactOutcome.DIRECT_ANSWER)
     contact.article_ref = article_ref
@@ -107,7 +108,10 @@ def do_transfer_emergency(actor, data: ContactInput, *, service: str, now: datet
     now = now or timezone.now()
     _check_roles(actor)
     if service not in EmergencyService.values:
-        raise Invalid("Choose 110, 119, 120 or 122.", errors={"service": ["unknown emergency service"]})
+        raise Invalid(
+            gettext_noop("Choose 110, 119, 120 or 122."),
+            errors={"service": [gettext_noop("unknown emergency service")]},
+        )
     contact = _contact_row(actor, data, now, ContactOutcome.EMERGENCY)
     contact.emergency_service = service
     contact.transferred_at = now
@@ -125,7 +129,9 @@ def do_dispose_contact(
     now = now or timezone.now()
     _check_roles(actor)
     if disposition_reason not in {d["code"] for d in DISPOSITION_REASONS}:
-        raise Invalid("Choose a listed reason.", errors={"disposition_reason": ["unknown reason"]})
+        raise Invalid(
+            gettext_noop("Choose a listed reason."), errors={"disposition_reason": [gettext_noop("unknown reason")]}
+        )
     contact = _contact_row(actor, data, now, ContactOutcome.DISPOSITION)
     contact.disposition_reason = disposition_reason
     contact.answer_text = answer_text

@@ -17,9 +17,10 @@ import nh3
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from yihaotong.core.analysis import normalise
-from yihaotong.core.errors import Conflict, Invalid, InvalidTransition, NotFound, NotPermitted
+from yihaotong.core.errors import Conflict, Invalid, InvalidTransition, Message, NotFound, NotPermitted
 from yihaotong.directory.models import Category, Unit
 
 from . import states as S
@@ -144,48 +145,51 @@ def clean_article_input(
 
     title = (data.title or "").strip()
     if not title:
-        err("title", "required")
+        err("title", gettext_noop("required"))
     elif len(title) > TITLE_MAX:
-        err("title", f"at most {TITLE_MAX} characters")
+        err("title", Message(gettext_noop("at most %(max)s characters"), max=TITLE_MAX))
     content = sanitise_html(data.content or "")
     text = html_to_text(content)
     if not text:
-        err("content", "required")
+        err("content", gettext_noop("required"))
     elif len(content) > CONTENT_MAX:
-        err("content", f"at most {CONTENT_MAX} characters")
+        err("content", Message(gettext_noop("at most %(max)s characters"), max=CONTENT_MAX))
     code = (data.category or "").strip()
     category = categories.get(code) if categories is not None else Category.objects.filter(code=code).first()
     if category is None:
-        err("category", "unknown category" if code else "required")
+        err("category", gettext_noop("unknown category") if code else gettext_noop("required"))
     else:
         is_leaf = (
             category.pk in leaf_ids if leaf_ids is not None else not Category.objects.filter(parent=category).exists()
         )
         if not is_leaf:
-            err("category", "choose a leaf of the category tree")
+            err("category", gettext_noop("choose a leaf of the category tree"))
     code = (data.owner_unit or "").strip()
     unit = units.get(code) if units is not None else Unit.objects.filter(code=code).first()
     if unit is None:
-        err("owner_unit", "unknown unit" if code else "required")
+        err("owner_unit", gettext_noop("unknown unit") if code else gettext_noop("required"))
     if data.material_type not in MaterialType.values:
-        err("material_type", f"one of {', '.join(MaterialType.values)}")
+        err("material_type", Message(gettext_noop("one of %(values)s"), values=", ".join(MaterialType.values)))
     if data.visibility not in Visibility.values:
-        err("visibility", "public or internal")
+        err("visibility", gettext_noop("public or internal"))
     keywords = split_keywords(data.keywords)
     for k in keywords:
         if len(k) > KEYWORD_MAX:
-            err("keywords", f"'{k}' is longer than {KEYWORD_MAX} characters")
+            err(
+                "keywords",
+                Message(gettext_noop("'%(keyword)s' is longer than %(max)s characters"), keyword=k, max=KEYWORD_MAX),
+            )
         if title and k == normalise(title):
-            err("keywords", "a keyword may not repeat the title")
+            err("keywords", gettext_noop("a keyword may not repeat the title"))
     phrasings = split_phrasings(data.phrasings)
     for p in phrasings:
         if len(p) > PHRASING_MAX:
-            err("phrasings", f"a phrasing is longer than {PHRASING_MAX} characters")
+            err("phrasings", Message(gettext_noop("a phrasing is longer than %(max)s characters"), max=PHRASING_MAX))
     issuing = (data.issuing_unit or "").strip()
     if len(issuing) > 128:
-        err("issuing_unit", "at most 128 characters")
+        err("issuing_unit", gettext_noop("at most 128 characters"))
     if data.effective_from and data.expires_on and data.expires_on < data.effective_from:
-        err("expires_on", "before the effective date")
+        err("expires_on", gettext_noop("before the effective date"))
     values = {
         "title": title,
         "category": category,
@@ -202,7 +206,7 @@ def clean_article_input(
         "owner_unit": unit,
     }
     if len(values["keywords"]) > 512:
-        err("keywords", "too many keywords")
+        err("keywords", gettext_noop("too many keywords"))
     return CleanArticle(values, errors)
 
 
@@ -272,12 +276,15 @@ def _check_unique_title(title: str, exclude_pk: int | None = None) -> None:
     if exclude_pk:
         qs = qs.exclude(pk=exclude_pk)
     if qs.exists():
-        raise Invalid("An article with this title exists.", errors={"title": ["already used by another article"]})
+        raise Invalid(
+            gettext_noop("An article with this title exists."),
+            errors={"title": [gettext_noop("already used by another article")]},
+        )
 
 
 def _raise_errors(errors: dict[str, list[str]]) -> None:
     if errors:
-        raise Invalid("The article has invalid fields.", errors=errors)
+        raise Invalid(gettext_noop("The article has invalid fields."), errors=errors)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -293,7 +300,7 @@ def do_create_article(
     clean = clean_article_input(data)
     _raise_errors(clean.errors)
     if not capacities(actor, owner_unit=clean.values["owner_unit"]):
-        raise NotPermitted("You may write articles only for your own unit.")
+        raise NotPermitted(gettext_noop("You may write articles only for your own unit."))
     _check_unique_title(clean.values["title"])
     try:
         with transaction.atomic():
@@ -305,7 +312,7 @@ def do_create_article(
                 updated_at=now,
             )
     except IntegrityError as exc:
-        raise Conflict("An article with this title exists.") from exc
+        raise Conflict(gettext_noop("An article with this title exists.")) from exc
     _record(article, action, actor, now, note)
     return article
 
@@ -319,11 +326,11 @@ def do_edit_article(
     article = access_article(actor, article_id, for_update=True)
     check_can_edit(actor, article)
     if expected_revision is not None and expected_revision != article.revision:
-        raise Conflict("Someone else changed this article; reload it and edit again.")
+        raise Conflict(gettext_noop("Someone else changed this article; reload it and edit again."))
     clean = clean_article_input(data)
     _raise_errors(clean.errors)
     if S.KB_TEAM not in capacities(actor, article) and not capacities(actor, owner_unit=clean.values["owner_unit"]):
-        raise NotPermitted("You may give articles only to your own unit.")
+        raise NotPermitted(gettext_noop("You may give articles only to your own unit."))
     _check_unique_title(clean.values["title"], exclude_pk=article.pk)
     before = snapshot(article)
     for name, value in clean.values.items():
@@ -375,17 +382,19 @@ def do_propose_change(actor, article_id: int, data: ArticleInput, *, now: dateti
     now = _now(now)
     article = access_article(actor, article_id, for_update=True)
     if S.AUTHOR not in capacities(actor, article):
-        raise NotPermitted("Only the owner unit proposes changes to its articles.")
+        raise NotPermitted(gettext_noop("Only the owner unit proposes changes to its articles."))
     if article.state != ArticleState.PUBLISHED:
-        raise InvalidTransition("Only a published article takes proposals; edit a draft directly.")
+        raise InvalidTransition(gettext_noop("Only a published article takes proposals; edit a draft directly."))
     clean = clean_article_input(data)
     _raise_errors(clean.errors)
     if not capacities(actor, owner_unit=clean.values["owner_unit"]):
-        raise NotPermitted("You may give articles only to your own unit.")
+        raise NotPermitted(gettext_noop("You may give articles only to your own unit."))
     _check_unique_title(clean.values["title"], exclude_pk=article.pk)
     proposal = _proposal_of(clean)
     if proposal == snapshot(article):
-        raise Invalid("The proposal changes nothing.", errors={"__all__": ["nothing changed"]})
+        raise Invalid(
+            gettext_noop("The proposal changes nothing."), errors={"__all__": [gettext_noop("nothing changed")]}
+        )
     article.proposal, article.proposal_by, article.proposal_at = proposal, actor, now
     article.save(update_fields=["proposal", "proposal_by", "proposal_at"])
     _record(article, RevisionAction.PROPOSE, actor, now)
@@ -398,9 +407,9 @@ def do_accept_change(actor, article_id: int, *, now: datetime | None = None) -> 
     now = _now(now)
     article = access_article(actor, article_id, for_update=True)
     if S.KB_TEAM not in capacities(actor, article):
-        raise NotPermitted("Only the knowledge-base team accepts proposed changes.")
+        raise NotPermitted(gettext_noop("Only the knowledge-base team accepts proposed changes."))
     if not article.proposal:
-        raise InvalidTransition("This article has no proposed change.")
+        raise InvalidTransition(gettext_noop("This article has no proposed change."))
     data = _input_of(article.proposal)
     Article.objects.filter(pk=article.pk).update(proposal=None, proposal_by=None, proposal_at=None)
     return do_edit_article(actor, article.pk, data, now=now)
@@ -412,11 +421,11 @@ def do_reject_change(actor, article_id: int, *, reason: str, now: datetime | Non
     now = _now(now)
     article = access_article(actor, article_id, for_update=True)
     if S.KB_TEAM not in capacities(actor, article):
-        raise NotPermitted("Only the knowledge-base team rejects proposed changes.")
+        raise NotPermitted(gettext_noop("Only the knowledge-base team rejects proposed changes."))
     if not article.proposal:
-        raise InvalidTransition("This article has no proposed change.")
+        raise InvalidTransition(gettext_noop("This article has no proposed change."))
     if not (reason or "").strip():
-        raise Invalid("Give a reason.", errors={"reason": ["required"]})
+        raise Invalid(gettext_noop("Give a reason."), errors={"reason": [gettext_noop("required")]})
     article.proposal, article.proposal_by, article.proposal_at = None, None, None
     article.save(update_fields=["proposal", "proposal_by", "proposal_at"])
     _record(article, RevisionAction.REJECT_PROPOSAL, actor, now, reason)
@@ -477,7 +486,7 @@ def do_restore_article(actor, article_id: int, *, now: datetime | None = None) -
 
 def _check_kb_team(actor) -> None:
     if not is_kb_team(actor):
-        raise NotPermitted("Only the knowledge-base team edits synonyms and the user dictionary.")
+        raise NotPermitted(gettext_noop("Only the knowledge-base team edits synonyms and the user dictionary."))
 
 
 @transaction.atomic
@@ -488,15 +497,20 @@ def do_save_synonym_group(
     _check_kb_team(actor)
     items = split_keywords(terms)
     if len(items) < 2:
-        raise Invalid("A synonym group needs at least two terms.", errors={"terms": ["at least two terms"]})
+        raise Invalid(
+            gettext_noop("A synonym group needs at least two terms."),
+            errors={"terms": [gettext_noop("at least two terms")]},
+        )
     if any(len(t) > 32 for t in items):
-        raise Invalid("A term is too long.", errors={"terms": ["each term at most 32 characters"]})
+        raise Invalid(
+            gettext_noop("A term is too long."), errors={"terms": [gettext_noop("each term at most 32 characters")]}
+        )
     if group_id is None:
         group = SynonymGroup(terms=",".join(items), is_active=is_active, note=note)
     else:
         group = SynonymGroup.objects.select_for_update().filter(pk=group_id).first()
         if group is None:
-            raise NotFound("No such synonym group.")
+            raise NotFound(gettext_noop("No such synonym group."))
         group.terms, group.is_active, group.note = ",".join(items), is_active, note
     group.save()
     _next_index_version(analysis=True)
@@ -508,7 +522,7 @@ def do_delete_synonym_group(actor, group_id: int) -> None:
     _check_kb_team(actor)
     deleted, _ = SynonymGroup.objects.filter(pk=group_id).delete()
     if not deleted:
-        raise NotFound("No such synonym group.")
+        raise NotFound(gettext_noop("No such synonym group."))
     _next_index_version(analysis=True)
 
 
@@ -518,7 +532,10 @@ def do_save_dictionary_word(actor, word: str, *, is_active: bool = True, note: s
     _check_kb_team(actor)
     word = normalise(word)
     if not word or len(word) > 32 or " " in word:
-        raise Invalid("Give one word of at most 32 characters.", errors={"word": ["one word, ≤ 32 characters"]})
+        raise Invalid(
+            gettext_noop("Give one word of at most 32 characters."),
+            errors={"word": [gettext_noop("one word, ≤ 32 characters")]},
+        )
     obj, _ = DictionaryWord.objects.update_or_create(word=word, defaults={"is_active": is_active, "note": note})
     _next_index_version(analysis=True)
     return obj
@@ -529,7 +546,7 @@ def do_delete_dictionary_word(actor, word_id: int) -> None:
     _check_kb_team(actor)
     deleted, _ = DictionaryWord.objects.filter(pk=word_id).delete()
     if not deleted:
-        raise NotFound("No such word.")
+        raise NotFound(gettext_noop("No such word."))
     _next_index_version(analysis=True)
 
 
@@ -567,7 +584,7 @@ def _search_of(actor, search_id: int | None) -> SearchLog | None:
         return None
     search = SearchLog.objects.filter(pk=search_id, actor=actor if getattr(actor, "pk", None) else None).first()
     if search is None:
-        raise Invalid("No such search of yours.", errors={"search_id": ["unknown search"]})
+        raise Invalid(gettext_noop("No such search of yours."), errors={"search_id": [gettext_noop("unknown search")]})
     return search
 
 
@@ -583,7 +600,10 @@ def do_record_usage(
 ) -> ArticleUsage:
     """Record that ``actor`` opened, used or marked an article (one click on the desk)."""
     if kind not in UsageKind.values:
-        raise Invalid("Unknown usage.", errors={"kind": [f"one of {', '.join(UsageKind.values)}"]})
+        raise Invalid(
+            gettext_noop("Unknown usage."),
+            errors={"kind": [Message(gettext_noop("one of %(values)s"), values=", ".join(UsageKind.values))]},
+        )
     article = access_article(actor, article_id)
     return ArticleUsage.objects.create(
         article=article,
@@ -602,7 +622,7 @@ def do_mark_gap(
     """Record "no article answered this" for the KB team."""
     query = (query or "").strip()
     if not query:
-        raise Invalid("Say what the caller asked.", errors={"query": ["required"]})
+        raise Invalid(gettext_noop("Say what the caller asked."), errors={"query": [gettext_noop("required")]})
     return GapMark.objects.create(
         query=query[:500],
         note=(note or "")[:500],
@@ -631,12 +651,12 @@ def do_draft_from_questions(
     _check_kb_team(actor)
     questions = [q.strip() for q in questions if q and q.strip()]
     if not questions:
-        raise Invalid("Give at least one question.", errors={"questions": ["required"]})
+        raise Invalid(gettext_noop("Give at least one question."), errors={"questions": [gettext_noop("required")]})
     gaps = list(GapMark.objects.select_for_update().filter(pk__in=list(gap_ids)))
     if len(gaps) != len(set(gap_ids)):
-        raise NotFound("No such gap.")
+        raise NotFound(gettext_noop("No such gap."))
     if any(g.state != GapState.OPEN for g in gaps):
-        raise Conflict("This gap already has a draft or is closed.")
+        raise Conflict(gettext_noop("This gap already has a draft or is closed."))
     first = questions[0]
     title = first[:TITLE_MAX]
     n = 1
@@ -666,7 +686,7 @@ def do_draft_from_gap(
     """Start a draft article from one gap mark (its question is the title and a phrasing)."""
     gap = GapMark.objects.filter(pk=gap_id).first()
     if gap is None:
-        raise NotFound("No such gap.")
+        raise NotFound(gettext_noop("No such gap."))
     return do_draft_from_questions(
         actor,
         [gap.query],

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext_noop
 
 from yihaotong.accounts import roles as R
 from yihaotong.core.errors import NotFound, NotPermitted
@@ -174,18 +175,18 @@ def access_order(actor, order_id: int, *, for_update: bool = False) -> WorkOrder
         else:
             order = one_or_none(visible_orders(actor).filter(pk=order_id).select_for_update(of=("self",)))
         if order is None:
-            raise NotFound("No such work order.")
+            raise NotFound(gettext_noop("No such work order."))
         return prime_references(order)
     order = one_or_none(visible_orders(actor).filter(pk=order_id).select_related("master"))
     if order is None:
-        raise NotFound("No such work order.")
+        raise NotFound(gettext_noop("No such work order."))
     return prime_references(order)
 
 
 def access_order_by_number(actor, number: str) -> WorkOrder:
     order = one_or_none(visible_orders(actor).filter(number=number).only("pk"))
     if order is None:
-        raise NotFound("No such work order.")
+        raise NotFound(gettext_noop("No such work order."))
     return access_order(actor, order.pk)
 
 
@@ -227,4 +228,4 @@ def can_reveal(actor, order: WorkOrder) -> bool:
 
 def check_can_reveal(actor, order: WorkOrder) -> None:
     if not can_reveal(actor, order):
-        raise NotPermitted("The requester's identity is protected on this order.")
+        raise NotPermitted(gettext_noop("The requester's identity is protected on this order."))

@@ -18,9 +18,10 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models.functions import Mod
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from yihaotong.accounts import roles as R
-from yihaotong.core.errors import Conflict, Invalid, InvalidTransition, NotFound, NotPermitted
+from yihaotong.core.errors import Code, Conflict, Invalid, InvalidTransition, Message, NotFound, NotPermitted
 from yihaotong.directory.models import Unit, UnitKind
 from yihaotong.directory.policy import get_policy, get_rules, reference
 from yihaotong.notifications.actions import outbox_rows, queue_notification
@@ -159,8 +160,8 @@ def _rule_for(order: WorkOrder) -> D.RuleView:
     rule = D.pick_rule(get_rules(), order.request_type.code, order.urgency.code)
     if rule is None:
         raise Invalid(
-            "No time-limit rule applies to this request type and urgency.",
-            errors={"request_type": ["no time-limit rule"]},
+            gettext_noop("No time-limit rule applies to this request type and urgency."),
+            errors={"request_type": [gettext_noop("no time-limit rule")]},
         )
     return rule
 
@@ -184,8 +185,8 @@ def _start_handle_clock(order: WorkOrder, now: datetime, *, handle_due: datetime
     else:
         if not rule.handle.is_set:
             raise Invalid(
-                "This urgency needs a handling deadline set by the dispatcher.",
-                errors={"handle_due": ["required for this urgency"]},
+                gettext_noop("This urgency needs a handling deadline set by the dispatcher."),
+                errors={"handle_due": [gettext_noop("required for this urgency")]},
             )
         clock = D.make_clock(now, rule.handle, cal, count_from=policy["count_from"], **_clock_args(policy))
     order.handle_started_at = now
@@ -289,12 +290,12 @@ def _actor_assignment(actor, order: WorkOrder, assignment_id: int | None) -> Ass
         asg = one_or_none(qs.filter(pk=assignment_id))
         if asg is None:
             if Assignment.objects.filter(pk=assignment_id, order=order).exists():
-                raise NotPermitted("This assignment belongs to another unit.")
-            raise NotFound("No such assignment.")
+                raise NotPermitted(gettext_noop("This assignment belongs to another unit."))
+            raise NotFound(gettext_noop("No such assignment."))
         return prime_references(asg, _ASSIGNMENT_FKS)
     items = [prime_references(a, _ASSIGNMENT_FKS) for a in qs.order_by()]
     if not items:
-        raise NotPermitted("Your unit holds no active assignment of this order.")
+        raise NotPermitted(gettext_noop("Your unit holds no active assignment of this order."))
     # Prefer the assignment of the actor's own unit, then the lead.
     items.sort(key=lambda a: (a.unit_id != actor.unit_id, a.role != AssignmentRole.LEAD, a.id))
     return items[0]
@@ -303,12 +304,12 @@ def _actor_assignment(actor, order: WorkOrder, assignment_id: int | None) -> Ass
 def _require_active_part(actor, order: WorkOrder) -> None:
     """Unit members write on an order only while their unit holds an active part of it."""
     if not is_centre(actor) and not actor_assignments(actor, order).exists():
-        raise NotPermitted("Your unit holds no active assignment of this order.")
+        raise NotPermitted(gettext_noop("Your unit holds no active assignment of this order."))
 
 
 def _require_unit_role(actor) -> None:
     if not actor.roles.intersection(R.UNIT_ROLES):
-        raise NotPermitted("Only members of a handling unit may do this.")
+        raise NotPermitted(gettext_noop("Only members of a handling unit may do this."))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -344,41 +345,49 @@ def _validate_input(data: OrderInput) -> dict:
     from .models import Channel
 
     if data.channel not in Channel.values:
-        errors.setdefault("channel", []).append(f"unknown channel {data.channel!r}")
+        errors.setdefault("channel", []).append(Message(gettext_noop("unknown channel %(code)r"), code=data.channel))
     if not (data.subject or "").strip():
-        errors.setdefault("subject", []).append("This field is required.")
+        errors.setdefault("subject", []).append(gettext_noop("This field is required."))
     elif len(data.subject) > 200:
-        errors.setdefault("subject", []).append("At most 200 characters.")
+        errors.setdefault("subject", []).append(gettext_noop("At most 200 characters."))
     if not (data.text or "").strip():
-        errors.setdefault("text", []).append("This field is required.")
+        errors.setdefault("text", []).append(gettext_noop("This field is required."))
     rt = reference("request_type", code=data.request_type)
     if rt is None:
-        errors.setdefault("request_type", []).append(f"unknown request type {data.request_type!r}")
+        errors.setdefault("request_type", []).append(
+            Message(gettext_noop("unknown request type %(code)r"), code=data.request_type)
+        )
     urg = reference("urgency", code=data.urgency)
     if urg is None:
-        errors.setdefault("urgency", []).append(f"unknown urgency {data.urgency!r}")
+        errors.setdefault("urgency", []).append(Message(gettext_noop("unknown urgency %(code)r"), code=data.urgency))
     cat = None
     if data.category:
         cat = reference("category", code=data.category)
         if cat is None or not cat.is_active:
-            errors.setdefault("category", []).append(f"unknown category {data.category!r}")
+            errors.setdefault("category", []).append(
+                Message(gettext_noop("unknown category %(code)r"), code=data.category)
+            )
     street = community = None
     if data.street:
         street = reference("unit", code=data.street)
         if street is None or street.kind != UnitKind.STREET:
-            errors.setdefault("street", []).append(f"unknown street {data.street!r}")
+            errors.setdefault("street", []).append(Message(gettext_noop("unknown street %(code)r"), code=data.street))
     if data.community:
         community = reference("unit", code=data.community)
         if community is None or community.kind != UnitKind.COMMUNITY:
-            errors.setdefault("community", []).append(f"unknown community {data.community!r}")
+            errors.setdefault("community", []).append(
+                Message(gettext_noop("unknown community %(code)r"), code=data.community)
+            )
         elif street is not None and community.parent_id != street.pk:
-            errors.setdefault("community", []).append("community is not in that street")
+            errors.setdefault("community", []).append(gettext_noop("community is not in that street"))
         elif street is None:
             street = reference("unit", pk=community.parent_id)
     if not data.is_anonymous and not (data.requester_phone or "").strip() and data.reply_wanted:
-        errors.setdefault("requester_phone", []).append("A phone number is needed unless the request is anonymous.")
+        errors.setdefault("requester_phone", []).append(
+            gettext_noop("A phone number is needed unless the request is anonymous.")
+        )
     if errors:
-        raise Invalid("The work order is not valid.", errors=errors)
+        raise Invalid(gettext_noop("The work order is not valid."), errors=errors)
     resolved.update(request_type=rt, urgency=urg, category=cat, street=street, community=community)
     return resolved
 
@@ -404,7 +413,7 @@ def do_create_order(
         accepted = bool(roles & {R.OPERATOR, R.DISPATCHER})
     state = S.PENDING_DISPATCH if accepted else S.SUBMITTED
     if not roles.intersection(S.CREATE_ROLES[state]):
-        raise NotPermitted("Your roles may not create work orders.")
+        raise NotPermitted(gettext_noop("Your roles may not create work orders."))
     refs = _validate_input(data)
     code = f"{secrets.randbelow(1_000_000):06d}"
     number = next_order_number(now)
@@ -469,7 +478,9 @@ def do_answer_order(
     """Answer a submitted order directly (from the knowledge base): no dispatch."""
     now = _now(now)
     if not (answer or "").strip():
-        raise Invalid("An answer is required.", errors={"answer": ["This field is required."]})
+        raise Invalid(
+            gettext_noop("An answer is required."), errors={"answer": [gettext_noop("This field is required.")]}
+        )
     order = _lock(actor, order_id)
     _apply_transition(order, "answer", actor, now, payload={"article": article_ref})
     order.public_reply = answer.strip()
@@ -492,7 +503,10 @@ def do_reject_order(
     now = _now(now)
     codes = {d["code"] for d in DISPOSITION_REASONS}
     if disposition_reason not in codes:
-        raise Invalid("Unknown disposition reason.", errors={"disposition_reason": ["choose a listed reason"]})
+        raise Invalid(
+            gettext_noop("Unknown disposition reason."),
+            errors={"disposition_reason": [gettext_noop("choose a listed reason")]},
+        )
     order = _lock(actor, order_id)
     _apply_transition(
         order,
@@ -514,13 +528,15 @@ def do_merge_order(actor, order_id: int, *, master_id: int, reason: str = "", no
     """Merge a duplicate into a master order (并单): the master counts one more repeat contact."""
     now = _now(now)
     if order_id == master_id:
-        raise Invalid("An order cannot be merged into itself.", errors={"master_id": ["same order"]})
+        raise Invalid(
+            gettext_noop("An order cannot be merged into itself."), errors={"master_id": [gettext_noop("same order")]}
+        )
     # Lock in id order so that two merges cannot deadlock.
     first, second = sorted([order_id, master_id])
     locked = {first: _lock(actor, first), second: _lock(actor, second)}
     order, master = locked[order_id], locked[master_id]
     if master.state in S.TERMINAL_STATES:
-        raise InvalidTransition("The master order is closed for merging.", state=master.state)
+        raise InvalidTransition(gettext_noop("The master order is closed for merging."), state=master.state)
     _apply_transition(order, "merge", actor, now, reason=reason, payload={"master": master.number})
     order.master = master
     order.closed_at = now
@@ -538,7 +554,10 @@ def do_classify_order(actor, order_id: int, *, category: str, now: datetime | No
     now = _now(now)
     cat = reference("category", code=category)
     if cat is None or not cat.is_active:
-        raise Invalid("Unknown category.", errors={"category": [f"unknown category {category!r}"]})
+        raise Invalid(
+            gettext_noop("Unknown category."),
+            errors={"category": [Message(gettext_noop("unknown category %(code)r"), code=category)]},
+        )
     order = _lock(actor, order_id)
     S.check_side_action("classify", order.state, actor.roles)
     old = order.category.code if order.category_id else None
@@ -555,14 +574,21 @@ def do_classify_order(actor, order_id: int, *, category: str, now: datetime | No
 def _check_units(lead_unit_id: int, support_unit_ids: list[int]) -> tuple[Unit, list[Unit]]:
     ids = [lead_unit_id, *support_unit_ids]
     if len(set(ids)) != len(ids):
-        raise Invalid("A unit may appear only once.", errors={"support_unit_ids": ["duplicate unit"]})
+        raise Invalid(
+            gettext_noop("A unit may appear only once."), errors={"support_unit_ids": [gettext_noop("duplicate unit")]}
+        )
     units = {i: u for i in ids if (u := reference("unit", pk=i)) is not None and u.is_active}
     missing = [i for i in ids if i not in units]
     if missing:
-        raise Invalid("Unknown or inactive units.", errors={"units": [f"unknown unit id {i}" for i in missing]})
+        raise Invalid(
+            gettext_noop("Unknown or inactive units."),
+            errors={"units": [Message(gettext_noop("unknown unit id %(id)s"), id=i) for i in missing]},
+        )
     for u in units.values():
         if u.kind == UnitKind.CENTRE:
-            raise Invalid("Orders are dispatched to handling units.", errors={"units": ["the centre"]})
+            raise Invalid(
+                gettext_noop("Orders are dispatched to handling units."), errors={"units": [gettext_noop("the centre")]}
+            )
     return units[lead_unit_id], [units[i] for i in support_unit_ids]
 
 
@@ -583,7 +609,10 @@ def do_dispatch_order(
     order = _lock(actor, order_id)
     lead, supports = _check_units(lead_unit_id, list(support_unit_ids or []))
     if order.category_id is None:
-        raise Invalid("Classify the order before dispatching it.", errors={"category": ["required to dispatch"]})
+        raise Invalid(
+            gettext_noop("Classify the order before dispatching it."),
+            errors={"category": [gettext_noop("required to dispatch")]},
+        )
     previous = order.state
     redispatch = Assignment.objects.filter(order=order).exists()
     t = _apply_transition(
@@ -601,13 +630,15 @@ def do_dispatch_order(
     sign = D.make_clock(now, rule.sign, cal, count_from=policy["count_from"], **_clock_args(policy))
     order.sign_due, order.sign_warn_at = sign.due, sign.warn_at
     if handle_due is not None and handle_due <= now:
-        raise Invalid("The deadline must be in the future.", errors={"handle_due": ["in the past"]})
+        raise Invalid(
+            gettext_noop("The deadline must be in the future."), errors={"handle_due": [gettext_noop("in the past")]}
+        )
     if policy["clock_start"] == "dispatch" or handle_due is not None:
         _start_handle_clock(order, now, handle_due=handle_due)
     elif not rule.handle.is_set and handle_due is None:
         raise Invalid(
-            "This urgency needs a handling deadline set by the dispatcher.",
-            errors={"handle_due": ["required for this urgency"]},
+            gettext_noop("This urgency needs a handling deadline set by the dispatcher."),
+            errors={"handle_due": [gettext_noop("required for this urgency")]},
         )
     order.dispatched_at = now
     order.lead_unit = lead
@@ -646,12 +677,15 @@ def do_subdispatch(
     S.check_side_action("subdispatch", order.state, actor.roles)
     parent = _actor_assignment(actor, order, assignment_id)
     if parent.state != AssignmentState.SIGNED:
-        raise InvalidTransition("Sign for the order before sub-dispatching it.", state=parent.state)
+        raise InvalidTransition(gettext_noop("Sign for the order before sub-dispatching it."), state=parent.state)
     sub = one_or_none(Unit.objects.filter(pk=sub_unit_id, is_active=True))
     if sub is None or sub.parent_id != parent.unit_id:
-        raise Invalid("Choose a sub-unit of your unit.", errors={"sub_unit_id": ["not a sub-unit of the assignee"]})
+        raise Invalid(
+            gettext_noop("Choose a sub-unit of your unit."),
+            errors={"sub_unit_id": [gettext_noop("not a sub-unit of the assignee")]},
+        )
     if Assignment.objects.filter(order=order, unit=sub, state__in=ACTIVE_ASSIGNMENT_STATES).exists():
-        raise Conflict("That sub-unit already holds this order.")
+        raise Conflict(gettext_noop("That sub-unit already holds this order."))
     child = Assignment.objects.create(
         order=order,
         unit=sub,
@@ -678,7 +712,7 @@ def do_sign_assignment(
     _require_unit_role(actor)
     asg = _actor_assignment(actor, order, assignment_id)
     if asg.state != AssignmentState.PENDING_SIGN:
-        raise InvalidTransition("This assignment has been signed for already.", state=asg.state)
+        raise InvalidTransition(gettext_noop("This assignment has been signed for already."), state=asg.state)
     is_lead = asg.role == AssignmentRole.LEAD and asg.parent_id is None
     if is_lead:
         _apply_transition(order, "sign", actor, now, unit=asg.unit)
@@ -689,7 +723,11 @@ def do_sign_assignment(
         _save(order)
     else:
         if order.state not in S.OPEN_FOR_UNITS:
-            raise InvalidTransition(f"Cannot sign while the order is {order.state}.", state=order.state)
+            raise InvalidTransition(
+                gettext_noop("Cannot sign while the order is %(state)s."),
+                params={"state": Code("order_state", order.state)},
+                state=order.state,
+            )
         record_event(order, "sign_part", actor, now, unit=asg.unit, payload={"role": asg.role})
     asg.state = AssignmentState.SIGNED
     asg.signed_by = actor
@@ -709,20 +747,20 @@ def do_request_return(
     S.check_side_action("request_return", order.state, actor.roles, reason)
     asg = _actor_assignment(actor, order, assignment_id)
     if asg.parent_id is not None:
-        raise InvalidTransition("A sub-unit gives its part back to its parent unit, not to the centre.")
+        raise InvalidTransition(gettext_noop("A sub-unit gives its part back to its parent unit, not to the centre."))
     if asg.state not in (AssignmentState.PENDING_SIGN, AssignmentState.SIGNED):
-        raise InvalidTransition("Only a pending or signed assignment can be returned.", state=asg.state)
+        raise InvalidTransition(gettext_noop("Only a pending or signed assignment can be returned."), state=asg.state)
     policy = get_policy()
     window_end = get_calendar().add_working_days(
         asg.dispatched_at, int(policy["return_window_wd"]), count_from=policy["count_from"]
     )
     if now > window_end:
-        raise InvalidTransition("The return window has passed; ask for an extension or reply instead.")
+        raise InvalidTransition(gettext_noop("The return window has passed; ask for an extension or reply instead."))
     if (
         asg.designated
         and Assignment.objects.filter(order=order, unit=asg.unit, state=AssignmentState.RETURNED).exists()
     ):
-        raise InvalidTransition("A unit designated by the centre may not return the order twice.")
+        raise InvalidTransition(gettext_noop("A unit designated by the centre may not return the order twice."))
     return _file_application(
         ApplicationKind.RETURN,
         order,
@@ -751,7 +789,13 @@ def _file_application(
 ) -> Application:
     """File a unit's application (one pending per kind), write its event and tell the deciding role."""
     if Application.objects.filter(kind=kind, state=ApplicationState.PENDING, **pending_scope).exists():
-        raise Conflict(f"{'An' if kind[0] in 'aeiou' else 'A'} {kind} request is already waiting for a decision.")
+        raise Conflict(
+            {
+                ApplicationKind.RETURN: gettext_noop("A return request is already waiting for a decision."),
+                ApplicationKind.EXTENSION: gettext_noop("An extension request is already waiting for a decision."),
+                ApplicationKind.TERMINATION: gettext_noop("A termination request is already waiting for a decision."),
+            }[kind]
+        )
     app = Application.objects.create(
         kind=kind, order=order, assignment=asg, requested_by=actor, requested_at=now, reason=reason.strip(), **fields
     )
@@ -786,11 +830,11 @@ def _close_pending_applications(order: WorkOrder, actor, now: datetime, *, excep
 def _lock_application(actor, application_id: int, kind: str) -> tuple[Application, WorkOrder]:
     app = one_or_none(Application.objects.filter(pk=application_id, kind=kind).only("order_id"))
     if app is None:
-        raise NotFound("No such application.")
+        raise NotFound(gettext_noop("No such application."))
     order = _lock(actor, app.order_id)
     app = Application.objects.select_for_update().select_related("assignment__unit").get(pk=application_id)
     if app.state != ApplicationState.PENDING:
-        raise InvalidTransition("This application has been decided already.", state=app.state)
+        raise InvalidTransition(gettext_noop("This application has been decided already."), state=app.state)
     return app, order
 
 
@@ -861,20 +905,26 @@ def do_request_extension(
     S.check_side_action("request_extension", order.state, actor.roles, reason)
     asg = _actor_assignment(actor, order, assignment_id)
     if asg.role != AssignmentRole.LEAD or asg.parent_id is not None:
-        raise NotPermitted("Only the lead unit asks for an extension.")
+        raise NotPermitted(gettext_noop("Only the lead unit asks for an extension."))
     policy = get_policy()
     max_days = int(policy["extension_max_wd"])
     if working_days is None or working_days < 1:
-        raise Invalid("Ask for at least one working day.", errors={"working_days": ["must be at least 1"]})
+        raise Invalid(
+            gettext_noop("Ask for at least one working day."),
+            errors={"working_days": [gettext_noop("must be at least 1")]},
+        )
     if order.extension_days + working_days > max_days:
         raise Invalid(
-            f"Extensions may add at most {max_days} working days in all.",
-            errors={"working_days": [f"at most {max_days - order.extension_days} more"]},
+            gettext_noop("Extensions may add at most %(max_days)s working days in all."),
+            params={"max_days": max_days},
+            errors={
+                "working_days": [Message(gettext_noop("at most %(days)s more"), days=max_days - order.extension_days)]
+            },
         )
     if order.handle_due is None or now >= order.handle_due:
-        raise InvalidTransition("Extensions are asked for before the deadline.")
+        raise InvalidTransition(gettext_noop("Extensions are asked for before the deadline."))
     if order.handle_unit != "wd":
-        raise InvalidTransition("Hour-based deadlines cannot be extended in working days.")
+        raise InvalidTransition(gettext_noop("Hour-based deadlines cannot be extended in working days."))
     return _file_application(
         ApplicationKind.EXTENSION,
         order,
@@ -957,17 +1007,17 @@ def do_reply_order(
     _require_unit_role(actor)
     errors = {}
     if not (internal_notes or "").strip():
-        errors["internal_notes"] = ["This field is required."]
+        errors["internal_notes"] = [gettext_noop("This field is required.")]
     asg = _actor_assignment(actor, order, assignment_id)
     is_lead = asg.role == AssignmentRole.LEAD and asg.parent_id is None
     if is_lead and order.reply_wanted and not (public_text or "").strip():
-        errors["public_text"] = ["The requester's reply text is required."]
+        errors["public_text"] = [gettext_noop("The requester's reply text is required.")]
     if errors:
-        raise Invalid("The reply is not complete.", errors=errors)
+        raise Invalid(gettext_noop("The reply is not complete."), errors=errors)
     if asg.state != AssignmentState.SIGNED:
-        raise InvalidTransition("Sign for the order before replying.", state=asg.state)
+        raise InvalidTransition(gettext_noop("Sign for the order before replying."), state=asg.state)
     if Assignment.objects.filter(parent=asg, state__in=[AssignmentState.PENDING_SIGN, AssignmentState.SIGNED]).exists():
-        raise InvalidTransition("A sub-unit has not replied yet.")
+        raise InvalidTransition(gettext_noop("A sub-unit has not replied yet."))
     reply = Reply(
         order=order,
         assignment=asg,
@@ -996,7 +1046,11 @@ def do_reply_order(
         )
     else:
         if order.state not in S.OPEN_FOR_UNITS:
-            raise InvalidTransition(f"Cannot reply while the order is {order.state}.", state=order.state)
+            raise InvalidTransition(
+                gettext_noop("Cannot reply while the order is %(state)s."),
+                params={"state": Code("order_state", order.state)},
+                state=order.state,
+            )
         record_event(order, "reply_part", actor, now, unit=asg.unit)
     reply.save()
     asg.state = AssignmentState.REPLIED
@@ -1013,7 +1067,7 @@ def do_review_reply(actor, order_id: int, *, approve: bool, comment: str = "", n
     S.check_transition("approve_reply" if approve else "send_back", order.state, actor.roles, comment)
     reply = Reply.objects.select_for_update().filter(order=order, state=ReplyState.PENDING).last()
     if reply is None:
-        raise InvalidTransition("There is no reply waiting for review.", state=order.state)
+        raise InvalidTransition(gettext_noop("There is no reply waiting for review."), state=order.state)
     asg = Assignment.objects.select_for_update().get(pk=reply.assignment_id)
     if approve:
         _apply_transition(order, "approve_reply", actor, now, reason=comment)
@@ -1053,7 +1107,7 @@ def do_request_termination(
     S.check_side_action("request_termination", order.state, actor.roles, reason)
     asg = _actor_assignment(actor, order, assignment_id)
     if asg.role != AssignmentRole.LEAD or asg.parent_id is not None:
-        raise NotPermitted("Only the lead unit asks for termination.")
+        raise NotPermitted(gettext_noop("Only the lead unit asks for termination."))
     return _file_application(
         ApplicationKind.TERMINATION,
         order,
@@ -1109,7 +1163,10 @@ def do_supervise_order(actor, order_id: int, *, level: str, note: str = "", now:
     """Remind (催办), supervise (督办) or escalate (挂牌督办) an open order."""
     now = _now(now)
     if level not in SUPERVISION_ORDER:
-        raise Invalid("Unknown supervision level.", errors={"level": ["remind, supervise or escalate"]})
+        raise Invalid(
+            gettext_noop("Unknown supervision level."),
+            errors={"level": [gettext_noop("remind, supervise or escalate")]},
+        )
     order = _lock(actor, order_id)
     S.check_side_action(level, order.state, actor.roles, note)
     sup = Supervision.objects.create(order=order, level=level, unit=order.lead_unit, by=actor, at=now, note=note)
@@ -1135,7 +1192,7 @@ def do_supervise_order(actor, order_id: int, *, level: str, note: str = "", now:
 def do_add_note(actor, order_id: int, *, text: str, now: datetime | None = None) -> Note:
     now = _now(now)
     if not (text or "").strip():
-        raise Invalid("The note is empty.", errors={"text": ["This field is required."]})
+        raise Invalid(gettext_noop("The note is empty."), errors={"text": [gettext_noop("This field is required.")]})
     order = _lock(actor, order_id)
     S.check_side_action("note", order.state, actor.roles)
     _require_active_part(actor, order)
@@ -1155,7 +1212,7 @@ def do_log_contact(
     order = _lock(actor, order_id)
     S.check_side_action("contact_log", order.state, actor.roles)
     if not is_centre(actor) and not actor_assignments(actor, order).exists():
-        raise NotPermitted("Your unit holds no active assignment of this order.")
+        raise NotPermitted(gettext_noop("Your unit holds no active assignment of this order."))
     log = ContactLog.objects.create(order=order, unit=actor.unit, by=actor, at=now, method=method, note=note)
     record_event(order, "contact_log", actor, now, unit=actor.unit, payload={"method": method})
     return log
@@ -1184,11 +1241,11 @@ def do_add_attachment(
     content_type = getattr(uploaded_file, "content_type", "") or "application/octet-stream"
     errors = []
     if content_type not in ALLOWED_ATTACHMENT_TYPES:
-        errors.append(f"file type {content_type} is not accepted")
+        errors.append(Message(gettext_noop("file type %(type)s is not accepted"), type=content_type))
     if uploaded_file.size > MAX_ATTACHMENT_BYTES:
-        errors.append("files may be at most 10 MB")
+        errors.append(gettext_noop("files may be at most 10 MB"))
     if errors:
-        raise Invalid("The attachment was refused.", errors={"file": errors})
+        raise Invalid(gettext_noop("The attachment was refused."), errors={"file": errors})
     att = Attachment(
         order=order,
         name=uploaded_file.name[:200],
@@ -1227,7 +1284,7 @@ def do_record_repeat_contact(actor, order_id: int, *, note: str = "", now: datet
 def _redo(order: WorkOrder, actor, now: datetime, reason: str) -> None:
     lead = _lead_assignment(order)
     if lead is None:
-        raise InvalidTransition("The order has no lead unit to redo it.")
+        raise InvalidTransition(gettext_noop("The order has no lead unit to redo it."))
     _apply_transition(order, "redo", actor, now, reason=reason, unit=lead.unit, payload={"round": order.redo_count + 1})
     order.redo_count += 1
     order.closed_at = None
@@ -1262,16 +1319,24 @@ def do_record_callback(
     """Record one callback attempt (回访). A reached requester closes the order or sends it back (重办)."""
     now = _now(now)
     if outcome not in CallbackOutcome.values:
-        raise Invalid("Unknown callback outcome.", errors={"outcome": ["choose a listed outcome"]})
+        raise Invalid(
+            gettext_noop("Unknown callback outcome."), errors={"outcome": [gettext_noop("choose a listed outcome")]}
+        )
     if score5 is not None and not 1 <= score5 <= 5:
-        raise Invalid("Scores run from 1 to 5.", errors={"score5": ["between 1 and 5"]})
+        raise Invalid(gettext_noop("Scores run from 1 to 5."), errors={"score5": [gettext_noop("between 1 and 5")]})
     if score5 is not None and not satisfaction:
         # The national 5-level scale folds onto the 3-level one: 4-5 satisfied, 3 basically, 1-2 not.
         satisfaction = "satisfied" if score5 >= 4 else "basically" if score5 == 3 else "dissatisfied"
     if outcome == CallbackOutcome.REACHED and satisfaction not in Satisfaction.values:
-        raise Invalid("Record the requester's satisfaction.", errors={"satisfaction": ["required when reached"]})
+        raise Invalid(
+            gettext_noop("Record the requester's satisfaction."),
+            errors={"satisfaction": [gettext_noop("required when reached")]},
+        )
     if satisfaction == Satisfaction.DISSATISFIED and not (reason or "").strip():
-        raise Invalid("Record why the requester is dissatisfied.", errors={"reason": ["This field is required."]})
+        raise Invalid(
+            gettext_noop("Record why the requester is dissatisfied."),
+            errors={"reason": [gettext_noop("This field is required.")]},
+        )
     order = _lock(actor, order_id)
     S.check_side_action("callback_attempt", order.state, actor.roles)
     cb = Callback.objects.create(
@@ -1346,7 +1411,9 @@ def do_close_order(actor, order_id: int, *, reason: str = "", now: datetime | No
     now = _now(now)
     order = _lock(actor, order_id)
     if order.reply_wanted and order.requester_phone and not (reason or "").strip():
-        raise Invalid("Say why this order closes without a callback.", errors={"reason": ["required"]})
+        raise Invalid(
+            gettext_noop("Say why this order closes without a callback."), errors={"reason": [gettext_noop("required")]}
+        )
     _apply_transition(order, "close", actor, now, reason=reason)
     order.closed_at = now
     _sync_current_clock(order)
@@ -1363,7 +1430,7 @@ def do_redo_order(actor, order_id: int, *, reason: str, now: datetime | None = N
     if order.state == S.CLOSED:
         window = timedelta(days=int(get_policy()["redo_window_days"]))
         if order.closed_at is None or now - order.closed_at > window:
-            raise InvalidTransition("The redo window of this closed order has passed.")
+            raise InvalidTransition(gettext_noop("The redo window of this closed order has passed."))
     _redo(order, actor, now, reason)
     _save(order)
     return order
@@ -1383,8 +1450,8 @@ def reveal_requester_contact(
     now = _now(now)
     if not (reason or "").strip():
         raise Invalid(
-            "Give a reason for revealing the requester's contact details.",
-            errors={"reason": ["This field is required."]},
+            gettext_noop("Give a reason for revealing the requester's contact details."),
+            errors={"reason": [gettext_noop("This field is required.")]},
         )
     order = access_order(actor, order_id)
     check_can_reveal(actor, order)

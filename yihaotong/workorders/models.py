@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from yihaotong.core.errors import register_labels
 from yihaotong.core.models import SavesChangedFields
 
 from . import states as S
@@ -30,6 +31,10 @@ class OrderState(models.TextChoices):
     REJECTED = S.REJECTED, _("Disposed")
     MERGED = S.MERGED, _("Merged")
     TERMINATED = S.TERMINATED, _("Terminated")
+
+
+# Error messages name states by these labels when shown in the reader's language (core/errors.py).
+register_labels("order_state", OrderState)
 
 
 class Channel(models.TextChoices):

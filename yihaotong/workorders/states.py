@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_noop, pgettext_lazy
+
 from yihaotong.accounts import roles as R
-from yihaotong.core.errors import Invalid, InvalidTransition, NotPermitted
+from yihaotong.core.errors import Code, Invalid, InvalidTransition, NotPermitted, register_labels
 
 SUBMITTED = "submitted"
 PENDING_DISPATCH = "pending_dispatch"
@@ -154,6 +156,47 @@ SIDE_ACTIONS: dict[str, SideAction] = {
 }
 
 
+# What each move is called in an error message ("Cannot %(action)s ..."): a verb, in the reader's language.
+# Each is spelled out as pgettext_lazy("order action", …) so that makemessages extracts it with its context.
+ACTION_VERBS = {
+    "accept": pgettext_lazy("order action", "accept"),
+    "answer": pgettext_lazy("order action", "answer directly"),
+    "reject": pgettext_lazy("order action", "dispose of"),
+    "merge": pgettext_lazy("order action", "merge"),
+    "dispatch": pgettext_lazy("order action", "dispatch"),
+    "sign": pgettext_lazy("order action", "sign for"),
+    "approve_return": pgettext_lazy("order action", "approve the return of"),
+    "reply": pgettext_lazy("order action", "reply to"),
+    "approve_reply": pgettext_lazy("order action", "approve the reply to"),
+    "send_back": pgettext_lazy("order action", "send back the reply to"),
+    "approve_termination": pgettext_lazy("order action", "approve the termination of"),
+    "close": pgettext_lazy("order action", "close"),
+    "redo": pgettext_lazy("order action", "send back for redo"),
+    "classify": pgettext_lazy("order action", "classify"),
+    "subdispatch": pgettext_lazy("order action", "dispatch to a sub-unit"),
+    "request_return": pgettext_lazy("order action", "ask to return"),
+    "refuse_return": pgettext_lazy("order action", "refuse a return"),
+    "request_extension": pgettext_lazy("order action", "ask for an extension"),
+    "decide_extension": pgettext_lazy("order action", "decide on an extension"),
+    "request_termination": pgettext_lazy("order action", "ask for termination"),
+    "refuse_termination": pgettext_lazy("order action", "refuse termination"),
+    "remind": pgettext_lazy("order action", "remind"),
+    "supervise": pgettext_lazy("order action", "supervise"),
+    "escalate": pgettext_lazy("order action", "escalate"),
+    "callback_attempt": pgettext_lazy("order action", "call back"),
+    "contact_log": pgettext_lazy("order action", "log a contact"),
+    "note": pgettext_lazy("order action", "add a note"),
+    "attach": pgettext_lazy("order action", "attach a file"),
+    "repeat_contact": pgettext_lazy("order action", "record a repeat contact"),
+}
+register_labels("order_action", ACTION_VERBS)
+
+
+def _action(name: str) -> Code:
+    """The move's name in a message: "request return" in English (as ever), its verb when localized."""
+    return Code("order_action", name, name.replace("_", " "))
+
+
 def transition_between(source: str, target: str) -> Transition | None:
     """Return the transition from ``source`` to ``target`` (pairs are unique), or None."""
     for t in TRANSITIONS.values():
@@ -171,22 +214,39 @@ def check_transition(name: str, state: str, roles: frozenset[str] | set[str], re
     """Return the transition if the actor may make it now; raise InvalidTransition or NotPermitted."""
     t = TRANSITIONS[name]
     if state not in t.sources:
-        raise InvalidTransition(f"Cannot {name.replace('_', ' ')} an order that is {state}.", action=name, state=state)
+        raise InvalidTransition(
+            gettext_noop("Cannot %(action)s an order that is %(state)s."),
+            params={"action": _action(name), "state": Code("order_state", state)},
+            action=name,
+            state=state,
+        )
     if not t.roles.intersection(roles):
-        raise NotPermitted(f"Your roles may not {name.replace('_', ' ')} an order.", action=name)
+        raise NotPermitted(
+            gettext_noop("Your roles may not %(action)s an order."), params={"action": _action(name)}, action=name
+        )
     if t.reason_required and not (reason or "").strip():
-        raise Invalid("A reason is required.", errors={"reason": ["This field is required."]})
+        raise Invalid(
+            gettext_noop("A reason is required."), errors={"reason": [gettext_noop("This field is required.")]}
+        )
     return t
 
 
 def check_side_action(name: str, state: str, roles: frozenset[str] | set[str], reason: str = "") -> SideAction:
     a = SIDE_ACTIONS[name]
     if state not in a.states:
-        raise InvalidTransition(f"Cannot {name.replace('_', ' ')} while the order is {state}.", action=name)
+        raise InvalidTransition(
+            gettext_noop("Cannot %(action)s while the order is %(state)s."),
+            params={"action": _action(name), "state": Code("order_state", state)},
+            action=name,
+        )
     if not a.roles.intersection(roles):
-        raise NotPermitted(f"Your roles may not {name.replace('_', ' ')}.", action=name)
+        raise NotPermitted(
+            gettext_noop("Your roles may not %(action)s."), params={"action": _action(name)}, action=name
+        )
     if a.reason_required and not (reason or "").strip():
-        raise Invalid("A reason is required.", errors={"reason": ["This field is required."]})
+        raise Invalid(
+            gettext_noop("A reason is required."), errors={"reason": [gettext_noop("This field is required.")]}
+        )
     return a
 
 
