@@ -95,9 +95,11 @@ def test_accept_then_a_second_accept_says_the_order_changed(client, cast):
     again = post(client, order, "accept")
     assert again.status_code == 200  # htmx swaps 2xx only: the panel carries the 409 message
     page = again.content.decode()
-    assert 'data-status="409"' in page and "Cannot accept" in page
+    assert 'data-status="409"' in page and "工单处于“待派单”状态，不能受理。" in page  # zh-hans by default
     no_js = post(client, order, "accept", htmx=False)
-    assert no_js.status_code == 409 and "Cannot accept" in no_js.content.decode()
+    assert no_js.status_code == 409 and "不能受理" in no_js.content.decode()
+    english = client.post(url(order, "accept"), HTTP_ACCEPT_LANGUAGE="en", **HX).content.decode()
+    assert "Cannot accept an order that is Pending dispatch." in english
     assert Event.objects.filter(order=order, kind="accept").count() == 1
 
 
@@ -210,7 +212,7 @@ def test_dispatch_needs_a_category(client, cast):
     order = new_order(cast, now=T0, category=None)
     client.force_login(cast.dispatcher)
     response = post(client, order, "dispatch", {"lead_unit_id": cast.unit(EDU).pk})
-    assert "Classify the order" in response.content.decode()
+    assert "请先为工单分类，再派单。" in response.content.decode()
     assert fresh(order).state == "pending_dispatch"
 
 

@@ -139,6 +139,28 @@ def test_second_sign_shows_the_domain_error(client, cast, clock):
     assert Event.objects.filter(order=order).count() == events
 
 
+def test_a_refusal_is_shown_in_the_readers_language(client, cast, clock):
+    """The action's English message stays for the API; the panel shows it translated, states by their labels."""
+    order = _dispatched(cast)
+    client.force_login(cast.edu)
+    asg = {"assignment_id": Assignment.objects.get(order=order).pk}
+    extension = {**asg, "working_days": "3", "reason": "需协调多部门"}
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
+    page = _act(client, order, "extension", extension).content.decode()  # asked for before signing
+    assert "工单处于“已派单”状态，不能申请延期。" in page and 'role="alert"' in page
+    assert "while the order is" not in page
+    _act(client, order, "sign", asg)
+    page = _act(client, order, "sign", asg).content.decode()
+    assert "该派单记录已签收。" in page and "signed for already" not in page
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    page = _act(client, order, "sign", asg).content.decode()
+    assert "This assignment has been signed for already." in page and "该派单记录已签收" not in page
+    other = _dispatched(cast)
+    page = _act(client, other, "extension", extension | {"assignment_id": other.assignments.get().pk}).content.decode()
+    assert "Cannot ask for an extension while the order is Dispatched." in page
+    assert not Application.objects.filter(order__in=[order, other]).exists()
+
+
 # --- return ----------------------------------------------------------------------------------------------
 
 

@@ -19,23 +19,24 @@ from yihaotong.core.errors import DomainError, Invalid, NotFound, NotPermitted
 
 
 def apply_domain_error(form: forms.Form | None, request, exc: DomainError) -> None:
-    """Put a domain error on the form (by field where it names fields) or in the messages."""
+    """Put a domain error on the form (by field where it names fields) or in the messages.
+
+    What the reader sees is in their language (``exc.localized()``); ``exc.message`` stays English for the API.
+    """
     if isinstance(exc, NotFound):
-        raise Http404(exc.message) from exc
+        raise Http404(exc.localized()) from exc
     if isinstance(exc, Invalid) and form is not None and exc.errors:
-        for field, errors in exc.errors.items():
+        for field, errors in exc.localized_errors().items():
             target = field if field in form.fields else None
             for error in errors:
                 form.add_error(target, error)
-        if not exc.errors:
-            form.add_error(None, exc.message)
         return
     if isinstance(exc, NotPermitted) and form is None:
-        raise PermissionDenied(exc.message) from exc
+        raise PermissionDenied(exc.localized()) from exc
     if form is not None:
-        form.add_error(None, exc.message)
+        form.add_error(None, exc.localized())
     else:
-        messages.error(request, exc.message)
+        messages.error(request, exc.localized())
 
 
 def run_action(request, form: forms.Form | None, call: Callable[[dict], Any], *, success: str = "") -> Any | None:

@@ -85,7 +85,7 @@ def orders(request):
     try:
         items, meta = paginate_capped(list_orders(request.user, f), request.GET.get("page"), PAGE_SIZE)
     except Invalid as exc:
-        errors = exc.errors
+        errors = exc.localized_errors()
         items, meta = [], {"page": 1, "page_size": PAGE_SIZE, "total": 0, "pages": 0, "capped": False}
     now = timezone.now()
     rows = [(o, warning_tone(o, now), requester_contact(request.user, o)) for o in items]

@@ -517,11 +517,11 @@ def _preview_for_form(order: WorkOrder, form: F.DispatchForm, now: datetime) -> 
     try:
         return preview_deadlines(order, handle_due=form.cleaned_data.get("handle_due"), now=now)
     except DomainError as exc:
-        detail = exc.errors.get("handle_due") if exc.errors else None
+        detail = exc.localized_errors().get("handle_due") if exc.errors else None
         if detail and "handle_due" in form.fields:
             form.errors.pop("handle_due", None)
             form.add_error("handle_due", detail)
-        return DeadlinePreview(error=exc.message)
+        return DeadlinePreview(error=exc.localized())
 
 
 # ---------------------------------------------------------------------------------------------------------

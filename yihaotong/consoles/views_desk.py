@@ -372,7 +372,7 @@ def desk_history(request):
         try:
             history = caller_history(request.user, phone, limit=HISTORY_LIMIT)
         except NotPermitted as exc:
-            raise PermissionDenied(exc.message) from exc
+            raise PermissionDenied(exc.localized()) from exc
         except Invalid:
             context["error"] = _("Type at least 5 digits.")
         else:
@@ -483,7 +483,7 @@ def desk_kb_article(request, pk: int):
         search_id = _search_id(request.POST)
         KA.do_record_usage(request.user, article.pk, UsageKind.OPENED, search_id=search_id)
     except NotFound as exc:
-        raise Http404(exc.message) from exc
+        raise Http404(exc.localized()) from exc
     except Invalid:  # a search id that is not the operator's: log the open without it
         KA.do_record_usage(request.user, article.pk, UsageKind.OPENED)
         search_id = None

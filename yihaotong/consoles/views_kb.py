@@ -117,7 +117,7 @@ def kb_list(request):
             )
             context["result"] = result
         except Invalid as exc:
-            context["errors"] = exc.errors
+            context["errors"] = exc.localized_errors()
     else:
         f = ArticleFilter(
             q=params["q"],
@@ -132,7 +132,7 @@ def kb_list(request):
         try:
             items, meta = paginate(list_articles(request.user, f), request.GET.get("page", 1), 50)
         except Invalid as exc:
-            context["errors"] = exc.errors
+            context["errors"] = exc.localized_errors()
             items, meta = [], {"page": 1, "page_size": 50, "total": 0, "pages": 0}
         context.update(rows=items, meta=meta)
     query = request.GET.copy()
@@ -262,7 +262,7 @@ def kb_import(request):
             )
         except DomainError as exc:
             apply_domain_error(form, request, exc)
-            for name, errors in exc.errors.items():
+            for name, errors in exc.localized_errors().items():
                 for error in errors:
                     form.add_error(None, f"{name}: {error}")
     return render(request, "consoles/kb/import.html", {"form": form, "report": report})
@@ -275,7 +275,7 @@ def kb_export(request):
     try:
         qs = list_articles(request.user, f)[:10_000]
     except Invalid as exc:
-        raise Http404(exc.message) from exc
+        raise Http404(exc.localized()) from exc
     stamp = datetime.now().strftime("%Y%m%d")
     if request.GET.get("format") == "csv":
         response = HttpResponse(export_csv(qs), content_type="text/csv; charset=utf-8")

@@ -89,7 +89,7 @@ def _order_or_404(actor, pk: int) -> WorkOrder:
     try:
         return access_order(actor, pk)
     except NotFound as exc:
-        raise Http404(exc.message) from exc
+        raise Http404(exc.localized()) from exc
 
 
 def _is_unit_member(user) -> bool:
@@ -350,7 +350,7 @@ def _extension_preview(order: WorkOrder, days: int | None, remaining: int) -> di
             # Counted from the old deadline, same-day basis: what do_decide_extension does on approval.
             new_due = get_calendar().add_working_days(order.handle_due, days, count_from="same_day")
         except Invalid as exc:
-            preview["error"] = exc.message
+            preview["error"] = exc.localized()
         else:
             preview["new_due"] = new_due
             preview["label"] = _due_label(new_due)
@@ -418,7 +418,7 @@ def _panel_context(
                 asg.dispatched_at, int(policy["return_window_wd"]), count_from=policy["count_from"]
             )
         except Invalid as exc:
-            info["error"] = exc.message
+            info["error"] = exc.localized()
         else:
             info["passed"] = now > info["window_end"]
         context["return_info"] = info
