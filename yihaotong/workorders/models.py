@@ -124,7 +124,7 @@ class WorkOrder(SavesChangedFields):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
-    created_at = models.DateTimeField(_("created at"))  # indexed with what the list filters (wo_created_cover)
+    created_at = models.DateTimeField(_("created at"))  # indexed with what the list filters (wo_created_list)
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
     dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
     signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
@@ -191,15 +191,21 @@ class WorkOrder(SavesChangedFields):
             models.Index(fields=["lead_unit", "state", "-created_at"], name="wo_unit_state_created"),
             # The list's filters carry the columns the others test (PostgreSQL INCLUDE; plain elsewhere), so
             # counting the matches of "this street, closed" reads the index only, not a million rows.
-            models.Index(fields=["street", "-created_at"], include=["state", "request_type"], name="wo_street_cover"),
+            models.Index(
+                fields=["street", "-created_at"], include=["state", "request_type", "id"], name="wo_street_list"
+            ),
             models.Index(fields=["category", "-created_at"], name="wo_category_created"),
             models.Index(fields=["warning_level", "state"], name="wo_warning_state"),
             # Every action rewrites the row with an indexed column changed (state, clocks), so PostgreSQL
             # updates every index of the table each time: keep them few, and partial where most rows are
             # empty (closed orders have no clock). The composites above lead with state, lead_unit,
             # street, category and warning_level; no single-column index repeats them.
-            models.Index(fields=["request_type", "-created_at"], include=["state", "street"], name="wo_type_cover"),
-            models.Index(fields=["-created_at"], include=["state", "street", "request_type"], name="wo_created_cover"),
+            models.Index(
+                fields=["request_type", "-created_at"], include=["state", "street", "id"], name="wo_type_list"
+            ),
+            models.Index(
+                fields=["-created_at"], include=["state", "street", "request_type", "id"], name="wo_created_list"
+            ),
             models.Index(fields=["due_at"], condition=Q(due_at__isnull=False), name="wo_due_open"),
             models.Index(
                 fields=["next_warning_at"], condition=Q(next_warning_at__isnull=False), name="wo_next_warning"
