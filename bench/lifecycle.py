@@ -434,6 +434,7 @@ class Replay:
         self.cpu_prev = {"python_cpu_s": 0.0, "db_backend_cpu_s": 0.0}
         self.autovacuum_off: bool | None = None
         self.vacuum = {"checks": 0, "runs": 0, "s": 0.0}
+        self.vacuum_last = 0.0
 
     @staticmethod
     def _users_from_db():
@@ -859,7 +860,8 @@ class Replay:
     def autovacuum(self) -> None:
         """Stand in for PostgreSQL's autovacuum when the server has it switched off (as on these machines):
         VACUUM ANALYZE a table once its dead rows pass autovacuum's default threshold (50 + 20 % of its live
-        rows), checked at every sweep. Production runs autovacuum; without it the hot tables bloat and their
+        rows), checked at a sweep at most once a minute (autovacuum's default naptime). Production runs
+        autovacuum; without it the hot tables bloat and their
         statistics go stale through the year. The time is in the total and in ``vacuum``."""
         from django.db import connection
 
@@ -872,6 +874,9 @@ class Replay:
         if not self.autovacuum_off:
             return
         t = time.perf_counter()
+        if t - self.vacuum_last < 60.0:  # autovacuum_naptime: each table is looked at once a minute
+            return
+        self.vacuum_last = t
         with connection.cursor() as cur:
             cur.execute(
                 "SELECT relname FROM pg_stat_user_tables WHERE n_dead_tup > 50 + 0.2 * n_live_tup ORDER BY relname"
