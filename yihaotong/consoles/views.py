@@ -60,11 +60,6 @@ PAGE_SIZE = 50
 COUNT_CAP = 10_000
 
 
-def paginate_capped(qs, page, page_size: int, *, cap: int | None = None) -> tuple[list, dict]:
-    """``core.api.paginate`` counting up to ``cap`` (``meta["capped"]`` beyond it)."""
-    return paginate(qs, page, page_size, count_cap=COUNT_CAP if cap is None else cap)
-
-
 @require_GET
 @login_required
 def orders(request):
@@ -83,7 +78,7 @@ def orders(request):
     )
     errors = {}
     try:
-        items, meta = paginate_capped(list_orders(request.user, f), request.GET.get("page"), PAGE_SIZE)
+        items, meta = paginate(list_orders(request.user, f), request.GET.get("page"), PAGE_SIZE, count_cap=COUNT_CAP)
     except Invalid as exc:
         errors = exc.localized_errors()
         items, meta = [], {"page": 1, "page_size": PAGE_SIZE, "total": 0, "pages": 0, "capped": False}
