@@ -62,6 +62,14 @@ INSTALLED_APPS = [
     "yihaotong.notifications",
     "yihaotong.audit",
     "yihaotong.consoles",
+    "yihaotong.channels",
+    "yihaotong.webhooks",
+    "yihaotong.open311",
+    "yihaotong.telephony",
+    "yihaotong.letters",
+    "yihaotong.feedback",
+    "yihaotong.portal",
+    "yihaotong.analytics",
 ]
 
 MIDDLEWARE = [

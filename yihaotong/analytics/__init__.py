@@ -1,0 +1,1 @@
+"""KPI formulas (pure), rollups, dashboards, hot spots and early warning, reports and exports."""

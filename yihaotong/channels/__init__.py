@@ -1,0 +1,1 @@
+"""Upstream transfers from the city platforms: inbound API, batch import, status feed and push back."""

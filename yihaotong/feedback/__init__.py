@@ -1,0 +1,1 @@
+"""Callbacks, satisfaction, redo rounds, third-party review and publication of cases."""

@@ -1,0 +1,1 @@
+"""Outbound webhooks: subscriptions, HMAC-SHA256 signed deliveries with retries and a delivery log."""
