@@ -7,6 +7,7 @@ from .views import healthz
 urlpatterns = [
     path("", include("yihaotong.consoles.urls")),
     path("healthz", healthz, name="healthz"),
+    path("portal/", include("yihaotong.portal.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
