@@ -33,9 +33,11 @@ from .models import (
     DictionaryWord,
     GapMark,
     GapState,
+    HelpfulVote,
     IndexState,
     MaterialType,
     RevisionAction,
+    SearchChannel,
     SearchLog,
     SynonymGroup,
     UsageKind,
@@ -613,6 +615,72 @@ def do_record_usage(
         reference=(reference or "")[:64],
         at=_now(now),
     )
+
+
+VOTER_MAX = 64
+COMMENT_MAX = 500
+
+
+@transaction.atomic
+def do_record_helpful_vote(
+    actor,
+    article_id: int,
+    *,
+    helpful: bool,
+    voter: str = "",
+    comment: str = "",
+    channel: str = SearchChannel.PORTAL,
+    now: datetime | None = None,
+) -> HelpfulVote:
+    """Record a reader's "was this helpful?" answer on a published article (the portal; one click).
+
+    ``voter`` identifies the reader (the portal passes a hash of its session); for a signed-in actor it
+    defaults to the user. One vote per voter and article: a second one replaces the first. The article
+    must be one the actor may read (the public: published public articles) and be published.
+    """
+    if not isinstance(helpful, bool):
+        raise Invalid(gettext_noop("Say whether the article helped."), errors={"helpful": [gettext_noop("yes or no")]})
+    if channel not in SearchChannel.values:
+        raise Invalid(
+            gettext_noop("Unknown channel."),
+            errors={"channel": [Message(gettext_noop("one of %(values)s"), values=", ".join(SearchChannel.values))]},
+        )
+    voter = (voter or "").strip()
+    if not voter and getattr(actor, "pk", None):
+        voter = f"user:{actor.pk}"
+    if not voter or len(voter) > VOTER_MAX:
+        raise Invalid(
+            gettext_noop("The vote needs a voter of at most 64 characters."),
+            errors={"voter": [gettext_noop("required")]},
+        )
+    comment = (comment or "").strip()
+    if len(comment) > COMMENT_MAX:
+        raise Invalid(
+            gettext_noop("The comment is too long."),
+            errors={"comment": [Message(gettext_noop("at most %(max)s characters"), max=COMMENT_MAX)]},
+        )
+    article = access_article(actor, article_id)
+    if article.state != ArticleState.PUBLISHED:
+        raise Conflict(gettext_noop("Only published articles take votes."))
+    at = _now(now)
+    vote = HelpfulVote.objects.select_for_update().filter(article=article, voter=voter).first()
+    if vote is None:
+        try:
+            with transaction.atomic():
+                return HelpfulVote.objects.create(
+                    article=article,
+                    voter=voter,
+                    helpful=helpful,
+                    comment=comment,
+                    channel=channel,
+                    at=at,
+                    updated_at=at,
+                )
+        except IntegrityError:  # the same voter's other click committed first: replace it below
+            vote = HelpfulVote.objects.select_for_update().get(article=article, voter=voter)
+    vote.helpful, vote.comment, vote.channel, vote.updated_at = helpful, comment, channel, at
+    vote.save(update_fields=["helpful", "comment", "channel", "updated_at"])
+    return vote
 
 
 @transaction.atomic

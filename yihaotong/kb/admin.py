@@ -6,7 +6,16 @@ from django.contrib import admin
 from yihaotong.core.admin_mixins import ReadOnlyAdmin
 
 from . import actions as A
-from .models import Article, ArticleRevision, ArticleUsage, DictionaryWord, GapMark, SearchLog, SynonymGroup
+from .models import (
+    Article,
+    ArticleRevision,
+    ArticleUsage,
+    DictionaryWord,
+    GapMark,
+    HelpfulVote,
+    SearchLog,
+    SynonymGroup,
+)
 
 
 class RevisionInline(admin.TabularInline):
@@ -82,3 +91,9 @@ class GapMarkAdmin(ReadOnlyAdmin):
     list_display = ["at", "query", "state", "actor", "article"]
     list_filter = ["state"]
     search_fields = ["query"]
+
+
+@admin.register(HelpfulVote)
+class HelpfulVoteAdmin(ReadOnlyAdmin):
+    list_display = ["updated_at", "article", "helpful", "channel", "comment"]
+    list_filter = ["helpful", "channel"]

@@ -277,3 +277,28 @@ class GapMark(models.Model):
 
     def __str__(self) -> str:
         return self.query
+
+
+class HelpfulVote(models.Model):
+    """A reader's answer to "was this helpful?" under an article (the public portal; one per voter).
+
+    ``voter`` identifies the reader without storing who they are: a user's id, or a hash the portal
+    derives from its session. A second vote by the same voter replaces the first (``updated_at`` moves).
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="helpful_votes")
+    helpful = models.BooleanField(_("helpful"))
+    voter = models.CharField(_("voter"), max_length=64)
+    channel = models.CharField(_("channel"), max_length=16, choices=SearchChannel.choices, default=SearchChannel.PORTAL)
+    comment = models.CharField(_("comment"), max_length=500, blank=True)
+    at = models.DateTimeField(_("at"))
+    updated_at = models.DateTimeField(_("updated at"))
+
+    class Meta:
+        ordering = ["-updated_at"]
+        verbose_name = _("helpful vote")
+        verbose_name_plural = _("helpful votes")
+        constraints = [models.UniqueConstraint(fields=["article", "voter"], name="kb_helpful_vote_once")]
+
+    def __str__(self) -> str:
+        return f"{self.article_id} {'+' if self.helpful else '-'}"

@@ -146,3 +146,15 @@ def most_used(limit: int = 10) -> list[tuple[int, str, int]]:
 
 def open_gaps(limit: int = 50) -> QuerySet[GapMark]:
     return GapMark.objects.filter(state=GapState.OPEN).select_related("actor")[:limit]
+
+
+def helpful_counts(article_ids) -> dict[int, tuple[int, int]]:
+    """Return ``{article_id: (helpful, not helpful)}`` of the readers' votes (articles without votes left out)."""
+    from .models import HelpfulVote
+
+    rows = (
+        HelpfulVote.objects.filter(article_id__in=list(article_ids))
+        .values("article_id")
+        .annotate(yes=Count("pk", filter=Q(helpful=True)), no=Count("pk", filter=Q(helpful=False)))
+    )
+    return {r["article_id"]: (r["yes"], r["no"]) for r in rows}
