@@ -202,6 +202,16 @@ YIHAOTONG_ORDER_PREFIX = os.environ.get("YIHAOTONG_ORDER_PREFIX", "QY")
 # The district's statistical code (青羊区).
 YIHAOTONG_DISTRICT_CODE = os.environ.get("YIHAOTONG_DISTRICT_CODE", "510105")
 
+# SMS: the HTTP gateway when SMS_GATEWAY_URL is set (notifications/sms.py), else lines in SMS_FILE_PATH.
+SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "").strip()
+SMS_GATEWAY_KEY = os.environ.get("SMS_GATEWAY_KEY", "")
+SMS_GATEWAY_SECRET = os.environ.get("SMS_GATEWAY_SECRET", "")
+SMS_SIGN_NAME = os.environ.get("SMS_SIGN_NAME", "一号通")
+SMS_GATEWAY_TIMEOUT = float(os.environ.get("SMS_GATEWAY_TIMEOUT", "5"))
+SMS_FILE_PATH = os.environ.get("SMS_FILE_PATH", str(VAR_DIR / "sms.jsonl"))
+# The portal's address in messages (links to opt out of SMS).
+PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

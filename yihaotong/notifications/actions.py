@@ -46,3 +46,12 @@ def outbox_rows(
     for role in roles if (unit is not None or not (phone or email or user)) else ():
         rows.append(Outbox(channel=OutboxChannel.INTERNAL, recipient_unit=unit, recipient_role=role, **common))
     return rows
+
+
+def do_retry_outbox(ids) -> int:
+    """Put failed rows back in the queue (the admin's retry): attempts start again, the key stays."""
+    from .models import OutboxState
+
+    return Outbox.objects.filter(pk__in=list(ids), state=OutboxState.FAILED).update(
+        state=OutboxState.QUEUED, attempts=0, next_attempt_at=None
+    )

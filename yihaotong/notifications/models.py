@@ -19,6 +19,7 @@ class OutboxState(models.TextChoices):
     QUEUED = "queued", _("Queued")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
+    SKIPPED = "skipped", _("Not sent (opted out)")
 
 
 class Outbox(models.Model):
@@ -49,6 +50,10 @@ class Outbox(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    # Retries: a queued row is not picked before this time (backoff after a failure, or the lease of the
+    # worker that is sending it right now). Empty = at once.
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    provider_ref = models.CharField(_("provider reference"), max_length=64, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -71,3 +76,60 @@ class Outbox(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.recipient_user or self.recipient_unit or self.recipient_address}"
+
+    @property
+    def idempotency_key(self) -> str:
+        """Sent with every attempt of this row: the gateway drops a repeat, so a retry never sends twice."""
+        return f"yihaotong-outbox-{self.pk}"
+
+
+class SmsOptOut(models.Model):
+    """A citizen who asked for no non-essential SMS (notices of progress). Keyed by a hash of the phone:
+    the list never holds the number itself. Essential messages (codes, the query code) still go."""
+
+    phone_hash = models.CharField(max_length=64, unique=True)
+    at = models.DateTimeField(_("at"))
+    source = models.CharField(_("source"), max_length=16, default="link")
+
+    class Meta:
+        verbose_name = _("SMS opt-out")
+        verbose_name_plural = _("SMS opt-outs")
+
+    def __str__(self) -> str:
+        return f"{self.phone_hash[:12]}… ({self.source})"
+
+
+class VerificationCode(models.Model):
+    """A one-time SMS code proving a citizen holds a phone (stored hashed; expiry; attempts counted)."""
+
+    phone_hash = models.CharField(max_length=64)
+    purpose = models.CharField(max_length=24)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    consumed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("verification code")
+        verbose_name_plural = _("verification codes")
+        indexes = [models.Index(fields=["phone_hash", "purpose", "-created_at"], name="vcode_phone")]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} {self.phone_hash[:12]}…"
+
+
+class RateCounter(models.Model):
+    """A fixed-window counter shared by every process (rate limits and wrong-code throttles of the public
+    portal): ``key`` names the scope, the subject and the window; rows past ``expires_at`` are swept."""
+
+    key = models.CharField(max_length=200, primary_key=True)
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("rate counter")
+        verbose_name_plural = _("rate counters")
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"

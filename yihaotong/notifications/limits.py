@@ -1,0 +1,77 @@
+"""Rate limits shared by every process: fixed-window counters in the database (``RateCounter``).
+
+The embedded mode's cache is per process, so the counters live in the database, which every web
+process shares (SQLite or PostgreSQL). One upsert per counted event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import connection
+from django.utils import timezone
+
+from yihaotong.core.errors import DomainError
+
+from .models import RateCounter
+
+
+class Throttled(DomainError):
+    """Too many attempts: try again later (HTTP 429)."""
+
+    status = 429
+    code = "throttled"
+    title = "Too many requests"
+
+
+@dataclass(frozen=True)
+class Limit:
+    scope: str
+    count: int
+    seconds: int
+
+
+def _utc(ts: int) -> datetime:
+    from datetime import UTC
+
+    return datetime.fromtimestamp(ts, tz=UTC)
+
+
+def _key(limit: Limit, subject: str, now: datetime) -> tuple[str, datetime]:
+    window = int(now.timestamp()) // limit.seconds
+    return f"{limit.scope}:{subject}:{window}"[:200], _utc((window + 1) * limit.seconds)
+
+
+def hit(limit: Limit, subject: str, *, now: datetime | None = None) -> int:
+    """Count one event; return the count in the current window (this one included)."""
+    key, expires = _key(limit, subject, now or timezone.now())
+    q = connection.ops.quote_name
+    table, k, c = q(RateCounter._meta.db_table), q("key"), q("count")
+    with connection.cursor() as cur:
+        cur.execute(
+            f"INSERT INTO {table} ({k}, {c}, expires_at) VALUES (%s, 1, %s) "  # noqa: S608 - constant names
+            f"ON CONFLICT ({k}) DO UPDATE SET {c} = {table}.{c} + 1 RETURNING {c}",
+            [key, expires],
+        )
+        return cur.fetchone()[0]
+
+
+def used(limit: Limit, subject: str, *, now: datetime | None = None) -> int:
+    key, _expires = _key(limit, subject, now or timezone.now())
+    row = RateCounter.objects.filter(key=key).values_list("count", flat=True).first()
+    return row or 0
+
+
+def exceeded(limit: Limit, subject: str, *, now: datetime | None = None) -> bool:
+    return used(limit, subject, now=now) >= limit.count
+
+
+def check_and_hit(limit: Limit, subject: str, *, now: datetime | None = None) -> None:
+    """Count one event and raise ``Throttled`` when it goes over the limit."""
+    if hit(limit, subject, now=now) > limit.count:
+        raise Throttled("Too many attempts. Please try again later.", retry_after=limit.seconds)
+
+
+def sweep_counters(*, now: datetime | None = None) -> int:
+    return RateCounter.objects.filter(expires_at__lt=(now or timezone.now()) - timedelta(seconds=1)).delete()[0]
