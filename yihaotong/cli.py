@@ -8,6 +8,8 @@ yihaotong seed-demo   load the directory, calendar and demo orders (and print th
 yihaotong train-router   train the routing suggestion models on the closed orders (a new version)
 yihaotong eval-routing   train the routing pipeline on a CSV file, measure it on another (no database)
 yihaotong eval-search    import DOCS.jsonl into a temporary knowledge base, measure search_articles on QUERIES
+yihaotong simulate-telephony  play a call (ring → answer → end) against the telephony webhook
+yihaotong poll-letters   read new mail from the letters mailbox (IMAP) into letters waiting for an operator
 yihaotong manage ...  any Django management command
 """
 
@@ -168,6 +170,51 @@ def cmd_eval_search(args) -> int:
     return 0
 
 
+def cmd_simulate_telephony(args) -> int:
+    # An HTTP client of the webhook, like the telephony server: no Django here.
+    import json
+
+    from yihaotong.telephony.simulate import WebhookError, play_call
+
+    if not args.token:
+        print(
+            "simulate-telephony: give --token or set TELEPHONY_TOKEN (a service account's API token)", file=sys.stderr
+        )
+        return 2
+    try:
+        play_call(
+            args.url,
+            args.token,
+            caller=args.caller,
+            agent=args.agent,
+            call_id=args.call_id,
+            ring_seconds=args.ring,
+            talk_seconds=args.talk,
+            missed=args.missed,
+            stop_after=args.stop_after,
+            report=lambda step: print(json.dumps(step, ensure_ascii=False), flush=True),
+        )
+    except (WebhookError, OSError) as exc:
+        print(f"simulate-telephony: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_poll_letters(args) -> int:
+    _setup()
+    import json
+
+    from yihaotong.letters.poller import MailboxError, poll_mailbox
+
+    try:
+        result = poll_mailbox()
+    except MailboxError as exc:
+        print(f"poll-letters: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(result))
+    return 0
+
+
 def cmd_manage(args) -> int:
     _setup()
     from django.core.management import execute_from_command_line
@@ -229,6 +276,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--queries", required=True, metavar="QUERIES.jsonl", help="query_id, query, relevant_doc_ids")
     p.add_argument("--json", action="store_true", help="print one JSON object (always the output format)")
     p.set_defaults(func=cmd_eval_search)
+
+    p = sub.add_parser("simulate-telephony", help="play a call (ring, answer, end) against the telephony webhook")
+    p.add_argument("--url", default=os.environ.get("YIHAOTONG_URL", "http://127.0.0.1:8000"), help="the site")
+    p.add_argument("--token", default=os.environ.get("TELEPHONY_TOKEN", ""), help="service account token")
+    p.add_argument("--caller", required=True, help="the caller's number")
+    p.add_argument("--agent", default="", help="the operator's username or extension who answers")
+    p.add_argument("--call-id", default=None, help="the call's id (default: a new one)")
+    p.add_argument("--ring", type=float, default=1.0, help="seconds of ringing (default 1)")
+    p.add_argument("--talk", type=float, default=3.0, help="seconds of talk (default 3)")
+    p.add_argument("--missed", action="store_true", help="ring and hang up unanswered (a missed call)")
+    p.add_argument("--stop-after", choices=["ringing", "answered", "ended"], default="ended")
+    p.set_defaults(func=cmd_simulate_telephony)
+
+    p = sub.add_parser("poll-letters", help="read new mail from the letters mailbox (IMAP settings from env)")
+    p.set_defaults(func=cmd_poll_letters)
 
     p = sub.add_parser("manage", help="run a Django management command, e.g. `yihaotong manage check`")
     p.add_argument("rest", nargs=argparse.REMAINDER)

@@ -71,7 +71,9 @@ def _register() -> None:
     from yihaotong.intake.api import router as intake_router
     from yihaotong.kb.api import public_router as kb_public_router
     from yihaotong.kb.api import router as kb_router
+    from yihaotong.letters.api import router as letters_router
     from yihaotong.routing.api import router as routing_router
+    from yihaotong.telephony.api import router as telephony_router
     from yihaotong.workorders.api import router as orders_router
     from yihaotong.worktime.api import router as worktime_router
 
@@ -83,6 +85,8 @@ def _register() -> None:
     api.add_router("/routing", routing_router, tags=["intake intelligence"])
     api.add_router("/kb", kb_router, tags=["knowledge base"])
     api.add_router("/public/kb", kb_public_router, tags=["public portal"])
+    api.add_router("/telephony", telephony_router, tags=["telephony"])
+    api.add_router("/letters", letters_router, tags=["letters"])
 
 
 _register()

@@ -18,6 +18,8 @@ NAV = [
     ("consoles:review", _("Review"), {R.REVIEWER, R.DISPATCHER}),
     ("consoles:callbacks", _("Callbacks"), {R.CALLBACK_AGENT}),
     ("consoles:supervision", _("Supervision"), {R.SUPERVISOR, R.LEADER}),
+    ("telephony:calls", _("Missed calls"), {R.OPERATOR, R.DISPATCHER, R.CALLBACK_AGENT}),
+    ("letters:list", _("Letters"), {R.OPERATOR, R.DISPATCHER}),
     ("consoles:orders", _("Work orders"), STAFF),
     ("consoles:kb", _("Knowledge base"), STAFF | {R.KB_EDITOR}),
 ]

@@ -33,6 +33,7 @@ from yihaotong.kb.models import ArticleState, SearchChannel, UsageKind
 from yihaotong.kb.search import Hit, SearchFilters, search_articles
 from yihaotong.routing.duplicates import find_same_matter
 from yihaotong.routing.gazetteer import match_address
+from yihaotong.telephony.actions import do_link_call
 from yihaotong.workorders.access import access_order, visible_orders
 from yihaotong.workorders.actions import OrderInput
 from yihaotong.workorders.models import OrderState, Satisfaction
@@ -161,7 +162,7 @@ def _answer_from_article(request, form: F.DeskForm, cd: dict, now) -> dict:
         request,
         _("Direct answer recorded with article %(ref)s “%(title)s”.") % {"ref": article.ref, "title": article.title},
     )
-    return {"kind": F.ANSWER, "article": article}
+    return {"kind": F.ANSWER, "article": article, "contact": contact}
 
 
 # --- street of the address ----------------------------------------------------------------------------
@@ -269,7 +270,7 @@ def _record(request, form: F.DeskForm) -> dict | None:
     def answer(cd):
         if arg:  # the knowledge-base pane's one-click answer names the article
             return _answer_from_article(request, form, cd, now)
-        A.do_answer_contact(
+        contact = A.do_answer_contact(
             actor,
             _contact_input(cd),
             answer_text=cd.get("answer_text") or "",
@@ -277,13 +278,13 @@ def _record(request, form: F.DeskForm) -> dict | None:
             now=now,
         )
         messages.success(request, _("Direct answer recorded."))
-        return {"kind": F.ANSWER}
+        return {"kind": F.ANSWER, "contact": contact}
 
     def create(cd):
         data = _contact_input(cd)
-        _contact, order, code = A.do_create_order_from_contact(actor, data, _order_input(data), now=now)
+        contact, order, code = A.do_create_order_from_contact(actor, data, _order_input(data), now=now)
         messages.success(request, _("Work order %(number)s created.") % {"number": order.number})
-        return {"kind": F.CREATE, "order": order, "query_code": code}
+        return {"kind": F.CREATE, "order": order, "query_code": code, "contact": contact}
 
     def attach(cd):
         order_id = _attach_target(actor, form, cd)
@@ -296,7 +297,7 @@ def _record(request, form: F.DeskForm) -> dict | None:
             _("Attached to work order %(number)s (repeat contacts: %(n)s).")
             % {"number": contact.order.number, "n": contact.order.repeat_count},
         )
-        return {"kind": F.ATTACH, **_progress(actor, order_id, now)}
+        return {"kind": F.ATTACH, **_progress(actor, order_id, now), "contact": contact}
 
     def emergency(cd):
         label = dict(EMERGENCY_SERVICES)[arg]
@@ -307,11 +308,11 @@ def _record(request, form: F.DeskForm) -> dict | None:
             _("Transferred to %(service)s %(label)s at %(time)s; recorded.")
             % {"service": arg, "label": label, "time": timezone.localtime(contact.transferred_at).strftime("%H:%M:%S")},
         )
-        return {"kind": F.EMERGENCY}
+        return {"kind": F.EMERGENCY, "contact": contact}
 
     def dispose(cd):
         reason = F.REASONS[cd["disposition_reason"]]
-        A.do_dispose_contact(
+        contact = A.do_dispose_contact(
             actor,
             _contact_input(cd),
             disposition_reason=reason["code"],
@@ -319,16 +320,32 @@ def _record(request, form: F.DeskForm) -> dict | None:
             now=now,
         )
         messages.success(request, _("Disposition recorded: %(reason)s.") % {"reason": reason["name"]})
-        return {"kind": F.DISPOSE, "reason": reason}
+        return {"kind": F.DISPOSE, "reason": reason, "contact": contact}
 
     call = {F.ANSWER: answer, F.CREATE: create, F.ATTACH: attach, F.EMERGENCY: emergency, F.DISPOSE: dispose}
-    return run_action(request, form, _remap(call.get(outcome, answer)))
+    return run_action(request, form, _remap(_linking_call(request, call.get(outcome, answer))))
+
+
+def _linking_call(request, run):
+    """With a popped call on the desk (its id in ``call``), link the call to the contact recorded, in the
+    same transaction (telephony's action; the first contact of a call is the one linked)."""
+    ref = (request.POST.get("call") or "").strip()
+    if not ref.isdigit():
+        return run
+
+    def wrapped(cd):
+        with transaction.atomic():
+            result = run(cd)
+            do_link_call(request.user, int(ref), result["contact"])
+        return result
+
+    return wrapped
 
 
 # --- views --------------------------------------------------------------------------------------------
 
 
-def _page_context(form: F.DeskForm, result: dict | None = None) -> dict:
+def _page_context(form: F.DeskForm, result: dict | None = None, call_ref: str = "") -> dict:
     address = form["address"].value() or ""
     reason = F.REASONS.get(form["disposition_reason"].value() or "")
     return {
@@ -339,6 +356,7 @@ def _page_context(form: F.DeskForm, result: dict | None = None) -> dict:
         "hint": reason["channel_hint"] if reason else "",
         "kb_hits": [],
         "kb_asked": False,
+        "call_ref": call_ref,  # the popped call the contact will be linked to (kept when the form failed)
         **_street_context(address if isinstance(address, str) else ""),
     }
 
@@ -347,19 +365,20 @@ def _page_context(form: F.DeskForm, result: dict | None = None) -> dict:
 @desk_view
 def desk(request):
     """The desk: GET shows an empty contact form; POST records the outcome named by the button pressed."""
-    result = None
+    result, call_ref = None, ""
     if request.method == "POST":
         outcome, arg = F.parse_outcome(request.POST.get("outcome"))
         form = F.DeskForm(request.POST, outcome=outcome, outcome_arg=arg)
         result = _record(request, form)
         if result is None:
             form.place_focus()
+            call_ref = (request.POST.get("call") or "").strip()
         else:
             form = F.DeskForm(focus=result["kind"] not in (F.CREATE, F.ATTACH, F.DISPOSE))  # the next call
     else:
         form = F.DeskForm()
     template = "consoles/desk/_desk.html" if request.htmx else "consoles/desk/page.html"
-    return render(request, template, _page_context(form, result))
+    return render(request, template, _page_context(form, result, call_ref if call_ref.isdigit() else ""))
 
 
 @require_GET

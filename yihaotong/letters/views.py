@@ -1,0 +1,5 @@
+from django.http import HttpResponse
+
+
+def letter_list(request):
+    return HttpResponse("")
