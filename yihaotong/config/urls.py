@@ -11,6 +11,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("analytics/", include("yihaotong.analytics.urls")),
     path("telephony/", include("yihaotong.telephony.urls")),
     path("letters/", include("yihaotong.letters.urls")),
 ]

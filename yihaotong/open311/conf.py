@@ -1,0 +1,41 @@
+"""Open311 settings: Django settings first, then the environment, then the defaults.
+
+``OPEN311_JURISDICTION_ID``  the jurisdiction this endpoint serves (a client that sends another one is refused)
+``OPEN311_SERVICE_NOTICE``   the notice returned with each request
+``OPEN311_DEFAULT_REQUEST_TYPE``  the request type of a report that does not say (attribute ``request_type``)
+"""
+
+from __future__ import annotations
+
+import os
+
+from django.conf import settings
+
+DEFAULTS = {
+    "OPEN311_JURISDICTION_ID": "qingyang.chengdu.gov.cn",
+    "OPEN311_SERVICE_NOTICE": "诉求已收到，中心受理后按办理时限派单办理。",
+    "OPEN311_DEFAULT_REQUEST_TYPE": "help",
+}
+
+# The spec: lists default to (and may not span more than) 90 days and return at most 1000 requests.
+WINDOW_DAYS = 90
+MAX_REQUESTS = 1000
+
+
+def setting(name: str) -> str:
+    value = getattr(settings, name, None)
+    if value is None:
+        value = os.environ.get(name) or DEFAULTS[name]
+    return str(value)
+
+
+def jurisdiction_id() -> str:
+    return setting("OPEN311_JURISDICTION_ID")
+
+
+def service_notice() -> str:
+    return setting("OPEN311_SERVICE_NOTICE")
+
+
+def default_request_type() -> str:
+    return setting("OPEN311_DEFAULT_REQUEST_TYPE")
