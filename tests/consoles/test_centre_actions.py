@@ -324,6 +324,9 @@ def test_callback_dissatisfied_needs_a_reason_and_sends_the_order_back(client, c
 
 
 def test_callback_with_the_five_level_score(client, cast):
+    from yihaotong.feedback.actions import do_set_feedback_policy
+
+    do_set_feedback_policy(cast.supervisor, "satisfaction_scale", "5")  # the questionnaire shows the 5 levels
     order = drive(cast, new_order(cast, now=T0), "pending_callback")
     client.force_login(cast.callback)
     bad = post(client, order, "callback", {"outcome": "reached", "score5": "9"})

@@ -219,6 +219,33 @@ class CallbackForm(CentreForm):
         help_text=_("Required when the requester is dissatisfied: the order goes back to the unit for redo."),
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Policy "satisfaction_scale": the 3 levels (满意 / 基本满意 / 不满意) or the national 5-level scale.
+        from yihaotong.directory.policy import get_policy
+
+        if str(get_policy().get("satisfaction_scale", "3")) == "5":
+            del self.fields["satisfaction"]
+            self.fields["score5"].help_text = _("5 very satisfied … 1 very dissatisfied (the national scale).")
+        else:
+            del self.fields["score5"]
+
+
+CALLBACK_DUE = [("", _("Any time")), ("overdue", _("Overdue")), ("today", _("Due today"))]
+
+
+class CallbackFilterForm(forms.Form):
+    """The callback desk's filters (GET)."""
+
+    q = forms.CharField(label=_("Order number or subject"), required=False)
+    due = forms.ChoiceField(label=_("Callback due"), required=False, choices=CALLBACK_DUE)
+    unit = forms.CharField(label=_("Lead unit"), required=False)
+    redo = forms.ChoiceField(
+        label=_("Redo rounds"),
+        required=False,
+        choices=[("", _("Any")), ("0", _("First callback")), ("1", _("After redo"))],
+    )
+
 
 class ReasonForm(CentreForm):
     """Close without callback, redo: one reason field (the action says when it is required)."""

@@ -24,6 +24,9 @@ NAV = [
     ("consoles:kb", _("Knowledge base"), STAFF | {R.KB_EDITOR}),
     ("analytics:dashboard", _("Dashboard"), {R.LEADER, R.SUPERVISOR, R.SYSADMIN, R.DISPATCHER}),
     ("analytics:unit", _("Unit figures"), {R.UNIT_ADMIN}),
+    ("feedback:sessions", _("Third-party review"), {R.SUPERVISOR, R.REVIEWER, R.PANEL_MEMBER}),
+    ("feedback:rectifications", _("Rectifications"), {R.HANDLER, R.UNIT_ADMIN}),
+    ("feedback:publications", _("Publications"), {R.REVIEWER, R.SUPERVISOR}),
 ]
 
 

@@ -1106,12 +1106,36 @@ def review(request):
 # callback desk
 
 
+def _callback_filters(data: QueryDict, now: datetime) -> tuple[dict, Q]:
+    """The callback desk's filters: search, due (overdue / today), lead unit, first callback or after redo."""
+    form = F.CallbackFilterForm(data)
+    form.is_valid()
+    p = {k: (form.cleaned_data.get(k) or "").strip() for k in ("q", "due", "unit", "redo")}
+    cond = Q()
+    if p["q"]:
+        cond &= Q(number=p["q"]) | Q(subject__icontains=p["q"])
+    if p["due"] == "overdue":
+        cond &= Q(callback_due__lte=now)
+    elif p["due"] == "today":
+        day_end = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+        cond &= Q(callback_due__lt=day_end)
+    if p["unit"]:
+        cond &= Q(lead_unit__code=p["unit"])
+    if p["redo"] == "0":
+        cond &= Q(redo_count=0)
+    elif p["redo"] == "1":
+        cond &= Q(redo_count__gte=1)
+    return p, cond
+
+
 def callbacks_context(request, data: QueryDict, *, failure: Failure | None = None, notice: str = "") -> dict:
     user = request.user
     now = _now()
+    params, cond = _callback_filters(data, now)
     qs = (
         visible_orders(user)
         .filter(state=S.PENDING_CALLBACK)
+        .filter(cond)
         .select_related("request_type", "urgency", "lead_unit", "street")
         .prefetch_related(
             Prefetch(
@@ -1148,6 +1172,10 @@ def callbacks_context(request, data: QueryDict, *, failure: Failure | None = Non
         "notice": notice,
         "failure": failure if failure is not None and not any(r["failure"] for r in rows) else None,
         "now": now,
+        "params": params,
+        "units": Unit.objects.filter(is_active=True, kind__in=[UnitKind.DEPARTMENT, UnitKind.STREET])
+        .only("code", "name")
+        .order_by("code"),
     }
 
 

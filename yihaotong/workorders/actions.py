@@ -1401,6 +1401,15 @@ def do_record_callback(
             )
             order.closed_at = now
             _sync_current_clock(order)
+            # Policy "callback_fallback": "sms" invites a requester who never answered to rate online
+            # (order number + query code); "none" closes without. A wrong number or a refusal gets no SMS.
+            if outcome == CallbackOutcome.NO_ANSWER and policy.get("callback_fallback", "sms") == "sms":
+                _notify_requester_sms(
+                    order,
+                    "rating_invitation",
+                    f"您的工单{order.number}已办结，我们未能电话回访，请凭查询码在网上评价。",
+                    now,
+                )
     _save(order)
     return cb
 
