@@ -62,14 +62,14 @@ _PLUS_LOST = re.compile(r" (\d{2}:?\d{2})$")
 def parse_w3c(raw: str, field: str) -> datetime:
     """Parse a W3C date-time (a date alone means its midnight; no offset means the district's time)."""
     # A "+08:00" offset in an unencoded query string arrives as " 08:00".
-    value = parse_datetime(_PLUS_LOST.sub(r"+\1", raw.strip())) if raw else None
-    if value is None and raw:
-        try:
-            day = parse_date(raw.strip())
-        except ValueError:
-            day = None
+    value = None
+    try:  # a well-formed but impossible date (month 13) raises ValueError: malformed all the same
+        value = parse_datetime(_PLUS_LOST.sub(r"+\1", raw.strip())) if raw else None
+        day = parse_date(raw.strip()) if raw and value is None else None
         if day is not None:
             value = datetime(day.year, day.month, day.day)
+    except ValueError:
+        value = None
     if value is None:
         raise Invalid(
             gettext_noop("Dates are W3C date-times, e.g. 2026-03-09T09:00:00+08:00."),
