@@ -17,6 +17,7 @@ method) and ``sqlite_fts5`` (the database's own full-text index, over the same r
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import platform
@@ -38,9 +39,20 @@ from yihaotong.kb.index import IndexDoc, Params, SearchIndex  # noqa: E402
 # Overrides of Params(); "chosen" is the default.
 VARIANTS: dict[str, dict] = {
     # Ablation, from plain BM25 over our words to the chosen ranking.
-    "words_plain": dict(weights=(1.0, 1.0, 1.0, 1.0), b=(0.75,) * 4, bigram_weight=0.0, passage_weight=0.0),
-    "words_fields": dict(bigram_weight=0.0, passage_weight=0.0),
-    "words_bigrams": dict(passage_weight=0.0),
+    "words_plain": dict(
+        weights=(1.0, 1.0, 1.0, 1.0),
+        b=(0.75,) * 4,
+        bigram_weight=0.0,
+        passage_weight=0.0,
+        unigram_weight=0.0,
+        split_unknown=False,
+    ),
+    "words_fields": dict(bigram_weight=0.0, passage_weight=0.0, unigram_weight=0.0, split_unknown=False),
+    "words_bigrams": dict(passage_weight=0.0, unigram_weight=0.0, split_unknown=False),
+    # The ranking chosen in the first session (words + bigrams + passages).
+    "words_bigrams_passages": dict(unigram_weight=0.0, split_unknown=False),
+    "no_unigrams": dict(unigram_weight=0.0),
+    "no_split_unknown": dict(split_unknown=False),
     "chosen": {},
     # Neighbours of the chosen parameters.
     "bigram_0.5": dict(bigram_weight=0.5),
@@ -51,6 +63,9 @@ VARIANTS: dict[str, dict] = {
     "title_3": dict(weights=(3.0, 2.0, 1.5, 1.0)),
     "k1_1.5": dict(k1=1.5),
     "k1_0.9": dict(k1=0.9),
+    "unigram_0.3": dict(unigram_weight=0.3),
+    "unigram_0.7": dict(unigram_weight=0.7),
+    "unigram_1.0": dict(unigram_weight=1.0),
 }
 _FIRST_LINE = re.compile(r"^(.{4,64}?)(?:\s|。|$)")
 
@@ -119,7 +134,17 @@ def run_variant(docs, queries, overrides: dict) -> dict:
     out = metrics(ranks, latencies)
     out["index_s"] = round(index_s, 3)
     out["docs_per_s"] = round(len(docs) / index_s, 1)
+    # Two fixed halves of the queries (by a hash of the query id): a choice made on one half should
+    # hold on the other (docs/decisions/0008).
+    for half in (0, 1):
+        picked = [i for i, q in enumerate(queries) if _half(q["query_id"]) == half]
+        part = metrics([ranks[i] for i in picked], [latencies[i] for i in picked])
+        out[f"half_{half}"] = {k: part[k] for k in ("n", "r@1", "r@5", "mrr")}
     return out
+
+
+def _half(query_id: str) -> int:
+    return int(hashlib.md5(query_id.encode()).hexdigest(), 16) % 2
 
 
 def run_bm25s(docs, queries) -> dict:

@@ -72,10 +72,35 @@ class Analyzer:
         canonical = self.canonical
         return [canonical.get(t, t) for t in self.surface_words(text)]
 
+    def parts(self, word: str) -> list[str]:
+        """Return the dictionary sub-words of ``word`` (for a query word the index has never seen)."""
+        subs = [t for t in self._jieba.cut_for_search(word) if t != word and len(t) >= 2]
+        if not subs:  # no dictionary word of two characters or more inside: the words without new-word guessing
+            subs = [t for t in self._jieba.cut(word, False) if t != word and t not in STOPWORDS]
+        canonical = self.canonical
+        return [canonical.get(t, t) for t in subs if _WORD.fullmatch(t)]
+
     def synonyms_of(self, term: str) -> list[str]:
         """Return the surface forms that map to the same canonical term (for highlighting)."""
         canon = self.canonical.get(term, term)
         return [t for t, c in self.canonical.items() if c == canon] or [term]
+
+
+# Characters that carry no subject on their own (the unigram channel skips them).
+_UNIGRAM_STOP = frozenset(
+    "的了吗呢吧啊和与及或是在有我你他她它们这那就都也还又要会能可请问想怎么样如何什哪些个里儿多少几之其该对把被给让向从到以为于"
+    "上下中等所着过得地啦嘛呀哦而并但果因"
+)
+
+
+def unigrams(text: str | None, *, folded: bool = False) -> list[str]:
+    """Return the Chinese characters of ``text`` that can carry meaning (the unigram channel's terms).
+
+    A third, weak channel under words and bigrams: it matches where a question and an article share
+    a character but no word or bigram (雾 in 大雾 / 雾灯, 震 in 震中 / 地震).
+    """
+    text = text if folded else fold(text)
+    return [c for c in text if "\u3400" <= c <= "\u9fff" and c not in _UNIGRAM_STOP]
 
 
 def bigrams(text: str | None, *, folded: bool = False) -> list[str]:

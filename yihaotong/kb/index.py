@@ -3,7 +3,7 @@
 Each article is analysed once into per-field term counts (title, phrasings, keywords, content) and kept;
 the score matrix is rebuilt from those counts when articles change (vectorised: the analysis is the cost,
 not the matrix). Scoring a query is one column slice of a precomputed doc × term matrix of BM25F weights
-(the "eager" scoring of bm25s), so a query costs only its own terms. Two channels are summed: words
+(the "eager" scoring of bm25s), so a query costs only its own terms. Channels are summed: words
 (rjieba, user dictionary, synonyms) and character bigrams (robust where segmentation differs between the
 question and the article). See docs/decisions/0008-kb-search-engine.md for the measurements.
 """
@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import sparse
 
-from .analysis import Analyzer, bigrams, fold
+from .analysis import Analyzer, bigrams, fold, unigrams
+from .pinyin import PinyinMap, latin_tokens
 
 FIELDS = ("title", "phrasings", "keywords", "content")
 NO_DATE = 10**7  # an ordinal beyond any real date (date.max is 3652059)
@@ -37,6 +38,10 @@ class Params:
     # The best passage's share (words and bigrams of each passage of ~``passage_chars``, title included).
     passage_weight: float = 1.0
     passage_b: float = 0.75
+    # Single characters (analysis.unigrams), a weak fourth channel: +0.5 to +0.9 points R@1 on both sets.
+    unigram_weight: float = 0.5
+    # A query word the index has never seen (陕西省政府, 企稳岗) is replaced by its dictionary sub-words.
+    split_unknown: bool = True
 
 
 @dataclass
@@ -76,6 +81,7 @@ class _Analysed:
     doc: IndexDoc
     words: tuple[Encoded, ...]
     grams: tuple[Encoded, ...]
+    unis: tuple[Encoded, ...] = ()
     passages: list[tuple[Encoded]] = field(default_factory=list)
 
 
@@ -223,9 +229,11 @@ class SearchIndex:
         self._words = _Channel(p)
         self._grams = _Channel(p)
         self._passages = _Channel(p, (1.0,), (p.passage_b,))
+        self._unis = _Channel(p)
         self._delta_words = _Channel(p, vocab=self._words.vocab)
         self._delta_grams = _Channel(p, vocab=self._grams.vocab)
         self._delta_passages = _Channel(p, (1.0,), (p.passage_b,), vocab=self._passages.vocab)
+        self._delta_unis = _Channel(p, vocab=self._unis.vocab)
         self._base_rows: list[_Analysed] = []
         self._base_pos: dict[int, int] = {}
         self._delta: dict[int, _Analysed] = {}
@@ -236,6 +244,7 @@ class SearchIndex:
         self._rows: list[_Analysed] = []
         self.version = 0
         self.analysis_version = 0
+        self._pinyin: PinyinMap | None = None
 
     def __len__(self) -> int:
         return len(self._docs)
@@ -245,12 +254,13 @@ class SearchIndex:
         texts = (doc.title, "\n".join(doc.phrasings), " ".join(doc.keywords), doc.content)
         words = tuple(self._words.encode(a.words(t)) for t in texts)
         grams = tuple(self._grams.encode(bigrams(t)) for t in texts) if self.params.bigram_weight else ()
+        unis = tuple(self._unis.encode(unigrams(t)) for t in texts) if self.params.unigram_weight else ()
         parts = []
         if self.params.passage_weight:
             for start, end in passages(doc.content, self.params.passage_chars):
                 text = doc.title + "\n" + doc.content[start:end]
                 parts.append((self._passages.encode(a.words(text) + ["\x01" + g for g in bigrams(text)]),))
-        return _Analysed(doc, words, grams, parts)
+        return _Analysed(doc, words, grams, unis, parts)
 
     def upsert(self, doc: IndexDoc) -> None:
         analysed = self._docs[doc.id] = self._analyse(doc)
@@ -274,10 +284,12 @@ class SearchIndex:
         sizes = np.array([len(a.passages) for a in rows], dtype=np.int64)
         return np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64) if len(sizes) else sizes
 
-    def _build_segment(self, rows: list[_Analysed], words: _Channel, grams: _Channel, parts: _Channel, stats):
+    def _build_segment(self, rows: list[_Analysed], words, grams, parts, unis, stats):
         words.build([a.words for a in rows], stats=self._words if stats else None)
         if self.params.bigram_weight:
             grams.build([a.grams for a in rows], stats=self._grams if stats else None)
+        if self.params.unigram_weight:
+            unis.build([a.unis for a in rows], stats=self._unis if stats else None)
         if self.params.passage_weight:
             parts.build([p for a in rows for p in a.passages], stats=self._passages if stats else None)
 
@@ -293,11 +305,13 @@ class SearchIndex:
             self._base_rows = list(self._docs.values())
             self._base_pos = {a.doc.id: i for i, a in enumerate(self._base_rows)}
             self._delta, self._dead = {}, set()
-            self._build_segment(self._base_rows, self._words, self._grams, self._passages, stats=False)
+            self._build_segment(self._base_rows, self._words, self._grams, self._passages, self._unis, stats=False)
             self._base_starts = self._passage_starts(self._base_rows)
             self._base_built = True
         delta_rows = list(self._delta.values())
-        self._build_segment(delta_rows, self._delta_words, self._delta_grams, self._delta_passages, stats=True)
+        self._build_segment(
+            delta_rows, self._delta_words, self._delta_grams, self._delta_passages, self._delta_unis, stats=True
+        )
         self._delta_starts = self._passage_starts(delta_rows)
         rows = self._base_rows + delta_rows
         self._n_base = len(self._base_rows)
@@ -319,8 +333,66 @@ class SearchIndex:
     def doc(self, row: int) -> IndexDoc:
         return self._rows[row].doc
 
+    def _known(self, term: str) -> bool:
+        tid = self._words.vocab.get(term)
+        return tid is not None and (tid >= len(self._words.df) or self._words.df[tid] > 0)
+
+    def _weight(self, term: str) -> float:
+        tid = self._words.vocab.get(term)
+        if tid is None:
+            return 0.0
+        return float(self._words.df[tid]) if tid < len(self._words.df) else 1.0
+
+    def rewrite(self, query: str) -> str:
+        """Return ``query`` with pinyin spelt as the index's words (``shebao`` → 社保); else unchanged.
+
+        Only Latin tokens that no article contains are read as pinyin (pinyin.py); the result is folded.
+        """
+        text = fold(query)
+        unknown = [m for m in latin_tokens(text) if not self._known(m.group())]
+        if not unknown:
+            return query
+        self.build()
+        if self._pinyin is None:
+            self._pinyin = PinyinMap()
+        self._pinyin.extend(self._words.vocab, self.analyzer.canonical)
+        # Runs of tokens apart only by spaces (she bao) are tried joined first, then one by one.
+        runs: list[list] = []
+        for m in unknown:
+            if runs and not text[runs[-1][-1].end() : m.start()].strip():
+                runs[-1].append(m)
+            else:
+                runs.append([m])
+        out, pos = [], 0
+        for run in runs:
+            joined = self._pinyin.convert("".join(m.group() for m in run), self._weight)
+            pieces = [(run[0].start(), run[-1].end(), joined)] if joined else []
+            if not joined:
+                pieces = [(m.start(), m.end(), self._pinyin.convert(m.group(), self._weight)) for m in run]
+            for start, end, terms in pieces:
+                if terms:
+                    out += [text[pos:start], " ", " ".join(terms), " "]
+                    pos = end
+        out.append(text[pos:])
+        return " ".join("".join(out).split()) if pos else query
+
     def query_terms(self, query: str) -> tuple[list[str], list[str]]:
-        return self.analyzer.words(query), bigrams(query)
+        """Return the query's word terms and bigrams.
+
+        With ``split_unknown`` a word of three characters or more that no article has (the segmenter
+        guessed it: 陕西省政府, 企稳岗) is replaced by its dictionary sub-words that articles do have.
+        """
+        words = self.analyzer.words(query)
+        if self.params.split_unknown:
+            out = []
+            for w in words:
+                if len(w) < 3 or self._known(w):
+                    out.append(w)
+                    continue
+                parts = [t for t in self.analyzer.parts(w) if self._known(t)]
+                out.extend(parts or [w])
+            words = out
+        return words, bigrams(query)
 
     def _channel_scores(self, base: _Channel, delta: _Channel, terms: list[str]) -> np.ndarray:
         nb, nd = self._n_base, len(self._rows) - self._n_base
@@ -350,6 +422,10 @@ class SearchIndex:
             parts.append((self.params.bigram_weight, self._channel_scores(self._grams, self._delta_grams, grams)))
         if self.params.passage_weight:
             parts.append((self.params.passage_weight, self._passage_scores(words + ["\x01" + g for g in grams])))
+        if self.params.unigram_weight:
+            parts.append(
+                (self.params.unigram_weight, self._channel_scores(self._unis, self._delta_unis, unigrams(query)))
+            )
         for weight, score in parts:
             score = np.where(self._live, score, 0.0)
             best = score.max()

@@ -301,6 +301,7 @@ def search_articles(
     with _lock:
         index = get_index()
         if len(index):
+            q = index.rewrite(q)
             scores = index.scores(q)
             scores = np.where(_mask(index, actor, f, today_ord, category_ids, unit_id), scores, 0.0)
             matched = np.flatnonzero(scores > 0)
@@ -308,13 +309,30 @@ def search_articles(
             if matched.size:
                 top = matched[np.argsort(-scores[matched], kind="stable")[:limit]]
                 terms = _highlight_terms(index, q)
+                names = _names(index, top)
                 for row in top:
-                    result.hits.append(_hit(index, int(row), float(scores[row]), q, terms, today_ord))
+                    result.hits.append(_hit(index, int(row), float(scores[row]), q, terms, today_ord, names))
     result.took_ms = (time.perf_counter() - started) * 1000
     return result
 
 
-def _hit(index: SearchIndex, row: int, score: float, query: str, terms: list[str], today: int) -> Hit:
+def _names(index: SearchIndex, rows) -> tuple[dict[int, str], dict[int, str]]:
+    """Return the current names of the hits' categories and owner units (read now: a rename in the
+    directory shows at once, without touching the index)."""
+    from yihaotong.directory.models import Category, Unit
+
+    cats = {int(index.category_ids[r]) for r in rows}
+    units = {int(index.owner_unit_ids[r]) for r in rows}
+    return (
+        dict(Category.objects.filter(pk__in=cats).values_list("pk", "name")),
+        {
+            pk: short or name
+            for pk, short, name in Unit.objects.filter(pk__in=units).values_list("pk", "short_name", "name")
+        },
+    )
+
+
+def _hit(index: SearchIndex, row: int, score: float, query: str, terms: list[str], today: int, names=({}, {})) -> Hit:
     doc = index.doc(row)
     m = doc.meta
     start, end = index.best_passage(row, query)
@@ -330,8 +348,8 @@ def _hit(index: SearchIndex, row: int, score: float, query: str, terms: list[str
         coverage=round(index.coverage(row, query), 3),
         snippet=_highlight(passage, terms),
         title_html=_highlight(doc.title, terms),
-        category=m.category_name,
-        owner_unit=m.owner_unit_name,
+        category=names[0].get(m.category_id, m.category_name),
+        owner_unit=names[1].get(m.owner_unit_id, m.owner_unit_name),
         issuing_unit=m.issuing_unit,
         material_type=m.material_type,
         visibility=Visibility.PUBLIC if m.is_public else Visibility.INTERNAL,
