@@ -11,6 +11,7 @@ from django.urls import reverse
 from tests.factories import CAOSHI, EDU, T0, drive, new_order
 from yihaotong.consoles import views_centre
 from yihaotong.directory.actions import do_set_setting
+from yihaotong.directory.policy import invalidate_policy
 from yihaotong.feedback.actions import do_set_feedback_policy
 from yihaotong.notifications.models import Outbox
 from yihaotong.workorders import actions as A
@@ -76,6 +77,7 @@ def test_five_level_score_through_the_desk_closes_or_redoes(client, cast):
 
 def test_unanswered_attempts_fall_back_to_an_sms_rating_invitation(cast):
     do_set_setting(cast.sysadmin, "callback_max_attempts", 2)
+    invalidate_policy()
     order = _waiting(cast, "无人接听")
     A.do_record_callback(cast.callback, order.pk, outcome="no_answer", now=T0)
     order.refresh_from_db()
@@ -93,6 +95,7 @@ def test_fallback_none_and_wrong_number_send_no_invitation(cast):
     assert not Outbox.objects.filter(order=order, kind="rating_invitation").exists()
     do_set_feedback_policy(cast.supervisor, "callback_fallback", "none")
     do_set_setting(cast.sysadmin, "callback_max_attempts", 1)
+    invalidate_policy()
     other = _waiting(cast, "不邀请")
     A.do_record_callback(cast.callback, other.pk, outcome="no_answer", now=T0)
     other.refresh_from_db()
@@ -102,6 +105,7 @@ def test_fallback_none_and_wrong_number_send_no_invitation(cast):
 
 def test_redo_rounds_are_policy_and_then_the_order_is_a_review_candidate(cast):
     do_set_setting(cast.sysadmin, "redo_max_rounds", 1)
+    invalidate_policy()
     order = _waiting(cast, "重办上限")
     A.do_record_callback(cast.callback, order.pk, outcome="reached", satisfaction="dissatisfied", reason="一", now=T0)
     order.refresh_from_db()

@@ -165,10 +165,12 @@ def _planned(actor, session_id: int) -> ReviewSession:
 
 def case_reason(order: WorkOrder) -> str:
     policy = feedback_policy()
-    if order.dissatisfied_count >= policy["review_candidate_dissatisfied"] or order.is_review_candidate:
+    if order.dissatisfied_count >= policy["review_candidate_dissatisfied"]:
         return CaseReason.DISSATISFIED
     if order.repeat_count >= policy["review_candidate_contacts"]:
         return CaseReason.REPEATED
+    if order.is_review_candidate and order.dissatisfied_count:
+        return CaseReason.DISSATISFIED  # out of redo rounds before the dissatisfaction threshold
     return CaseReason.OTHER
 
 

@@ -16,8 +16,13 @@ def review_candidates(actor, *, reason: str = "", q: str = "") -> QuerySet[WorkO
     """Orders for third-party review: dissatisfied twice or more (or out of redo rounds), or contacted about
     many times by the requester; not already before a session."""
     policy = feedback_policy()
-    dissatisfied = Q(is_review_candidate=True) | Q(dissatisfied_count__gte=policy["review_candidate_dissatisfied"])
-    repeated = Q(repeat_count__gte=policy["review_candidate_contacts"])
+    # is_review_candidate is set by the callback (redo rounds exhausted) and by repeated contacts.
+    dissatisfied = Q(dissatisfied_count__gte=policy["review_candidate_dissatisfied"]) | Q(
+        is_review_candidate=True, dissatisfied_count__gte=1
+    )
+    repeated = Q(repeat_count__gte=policy["review_candidate_contacts"]) | Q(
+        is_review_candidate=True, dissatisfied_count=0
+    )
     cond = {"dissatisfied": dissatisfied, "repeated": repeated}.get(reason, dissatisfied | repeated)
     qs = (
         visible_orders(actor)
