@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -17,9 +17,9 @@ from yihaotong.directory.policy import get_policy
 
 from .loader import active_models, invalidate_models, sign_blob
 from .ml import ModelConfig, TextClassifier, TrainingError
-from .models import DecisionField, ModelKind, RouterModel, SuggestionDecision
+from .models import DecisionCursor, DecisionField, ModelKind, RouterModel, SuggestionDecision
 from .selectors import training_examples
-from .suggest import fold_text
+from .suggest import fold_text, suggest
 
 log = logging.getLogger(__name__)
 
@@ -277,3 +277,84 @@ def do_record_suggestion_decision(
         actor=actor if getattr(actor, "pk", None) else None,
         at=_now(now),
     )
+
+
+# --- decisions taken in the consoles, read from the event log ---------------------------------------------------
+
+# Event kind → (the suggestion's field, the payload key that holds the code the person chose).
+DECISION_EVENTS = {
+    "create": (DecisionField.REQUEST_TYPE, "request_type"),
+    "classify": (DecisionField.CATEGORY, "to"),
+    "dispatch": (DecisionField.UNIT, "lead"),
+}
+# A decision recorded explicitly (the API) this close to the event is the same decision: not counted twice.
+SAME_DECISION_WINDOW = timedelta(hours=1)
+
+
+def _model_version(source: str) -> int | None:
+    if source.startswith("model v") and source[7:].isdigit():
+        return int(source[7:])
+    return None
+
+
+@transaction.atomic
+def do_record_decisions_from_events(*, batch: int = 500, now: datetime | None = None) -> tuple[int, int]:
+    """Record the decisions people took in the consoles on what routing suggests; return (recorded, read).
+
+    Reads the work-order event log after a cursor (ids increase): a person's ``create`` (request type),
+    ``classify`` (category) and ``dispatch`` (lead unit) event is compared with the suggestion for the
+    order's text, address and channel (computed now, with the models active now: normally a minute after the
+    decision), and recorded as accepted (the person chose the top suggestion) or overridden. Events of the
+    system (no actor) and decisions already recorded through the API are skipped. The periodic task
+    ``record_routing_decisions`` runs it every minute; one process at a time (the cursor row is locked).
+    """
+    from yihaotong.workorders.models import Event
+
+    now = _now(now)
+    cursor, _created = DecisionCursor.objects.get_or_create(pk=1)
+    cursor = DecisionCursor.objects.select_for_update().get(pk=1)
+    events = list(
+        Event.objects.filter(id__gt=cursor.last_event_id, kind__in=list(DECISION_EVENTS))
+        .select_related("order", "actor")
+        .order_by("id")[:batch]
+    )
+    recorded = 0
+    for event in events:
+        field_name, key = DECISION_EVENTS[event.kind]
+        chosen = str((event.payload or {}).get(key) or "").strip()
+        if event.actor_id is None or not chosen or len(chosen) > 32:
+            continue
+        if SuggestionDecision.objects.filter(
+            order_id=event.order_id,
+            field=field_name,
+            chosen=chosen,
+            at__range=(event.at - SAME_DECISION_WINDOW, event.at + SAME_DECISION_WINDOW),
+        ).exists():
+            continue
+        order = event.order
+        try:
+            found = suggest(order.text, subject=order.subject, address=order.address, channel=order.channel)
+        except Exception:  # noqa: BLE001 - an unreadable order must not stop the log from being read
+            log.exception("suggestion for order %s failed", order.pk)
+            continue
+        choices = getattr(found, field_name)
+        top = choices[0] if choices else None
+        source = found.sources.get(field_name, "")
+        SuggestionDecision.objects.create(
+            order=order,
+            field=field_name,
+            suggested=top.code if top else "",
+            chosen=chosen,
+            accepted=top is not None and top.code == chosen,
+            confidence=None if top is None else min(max(float(top.confidence), 0.0), 1.0),
+            model_version=_model_version(source),
+            source=source[:32],
+            actor=event.actor,
+            at=event.at,
+        )
+        recorded += 1
+    if events:
+        cursor.last_event_id = events[-1].pk
+    cursor.at = now
+    cursor.save()
+    return recorded, len(events)

@@ -89,3 +89,17 @@ class SuggestionDecision(models.Model):
     def __str__(self) -> str:
         verdict = "accepted" if self.accepted else "overridden"
         return f"{self.order_id} {self.field}: {self.suggested or '—'} → {self.chosen} ({verdict})"
+
+
+class DecisionCursor(models.Model):
+    """How far the event log has been read for decisions taken in the consoles (one row, id 1)."""
+
+    last_event_id = models.BigIntegerField(_("last event read"), default=0)
+    at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("decision cursor")
+        verbose_name_plural = _("decision cursors")
+
+    def __str__(self) -> str:
+        return f"events ≤ {self.last_event_id}"
