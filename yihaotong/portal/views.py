@@ -108,7 +108,7 @@ def _read_photos(request, form) -> list:
 def submit(request):
     ctx = {"max_photos": MAX_PHOTOS}
     if request.method == "GET":
-        form = SubmitForm(initial={"request_type": "consultation"})
+        form = SubmitForm(initial={"request_type": "consult"})
         return render(request, "portal/submit.html", {**ctx, "form": form})
     form = SubmitForm(request.POST)
     action = request.POST.get("action", "submit")
