@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from django.db import connection
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from yihaotong.core.errors import DomainError
 
@@ -70,7 +71,7 @@ def exceeded(limit: Limit, subject: str, *, now: datetime | None = None) -> bool
 def check_and_hit(limit: Limit, subject: str, *, now: datetime | None = None) -> None:
     """Count one event and raise ``Throttled`` when it goes over the limit."""
     if hit(limit, subject, now=now) > limit.count:
-        raise Throttled("Too many attempts. Please try again later.", retry_after=limit.seconds)
+        raise Throttled(gettext_noop("Too many attempts. Please try again later."), retry_after=limit.seconds)
 
 
 def sweep_counters(*, now: datetime | None = None) -> int:
