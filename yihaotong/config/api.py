@@ -68,6 +68,8 @@ def http_error(request, exc: HttpError):
 def _register() -> None:
     from yihaotong.accounts.api import router as accounts_router
     from yihaotong.directory.api import router as directory_router
+    from yihaotong.feedback.api import public_router as feedback_public_router
+    from yihaotong.feedback.api import router as feedback_router
     from yihaotong.intake.api import router as intake_router
     from yihaotong.kb.api import public_router as kb_public_router
     from yihaotong.kb.api import router as kb_router
@@ -85,6 +87,8 @@ def _register() -> None:
     api.add_router("/routing", routing_router, tags=["intake intelligence"])
     api.add_router("/kb", kb_router, tags=["knowledge base"])
     api.add_router("/public/kb", kb_public_router, tags=["public portal"])
+    api.add_router("/feedback", feedback_router, tags=["third-party review and publication"])
+    api.add_router("/public/feedback", feedback_public_router, tags=["public portal"])
     api.add_router("/telephony", telephony_router, tags=["telephony"])
     api.add_router("/letters", letters_router, tags=["letters"])
 
