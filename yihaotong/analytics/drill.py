@@ -7,10 +7,13 @@ rollup counted), within the slice (channel, type, category, street, unit), among
 from __future__ import annotations
 
 import csv
+import re
 import tempfile
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from xml.sax.saxutils import escape
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
@@ -221,25 +224,97 @@ def csv_stream(qs: QuerySet, **kw) -> Iterator[str]:
         yield "".join(buf)
 
 
-def xlsx_file(qs: QuerySet, **kw):
-    """Write the list to a temporary .xlsx file (openpyxl write-only: rows go to disk as they come); return it
-    opened for reading (deleted when closed)."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
+_XLSX_PARTS = {
+    "[Content_Types].xml": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/worksheets/sheet1.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        '<Override PartName="/xl/styles.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+        "</Types>"
+    ),
+    "_rels/.rels": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" '
+        'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
+        'Target="xl/workbook.xml"/></Relationships>'
+    ),
+    "xl/_rels/workbook.xml.rels": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" '
+        'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
+        'Target="worksheets/sheet1.xml"/>'
+        '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" '
+        'Target="styles.xml"/></Relationships>'
+    ),
+    "xl/styles.xml": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
+        '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
+        '<fills count="2"><fill><patternFill patternType="none"/></fill>'
+        '<fill><patternFill patternType="gray125"/></fill></fills>'
+        '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+        '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+        '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+        '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>'
+        "</styleSheet>"
+    ),
+}
+_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(_("Work orders"))
-    ws.freeze_panes = "A2"
-    header = []
-    for h in _header():
-        c = WriteOnlyCell(ws, value=h)
-        c.font = Font(bold=True)
-        header.append(c)
-    ws.append(header)
-    for row in export_rows(qs, **kw):
-        ws.append(row)
+
+def _cells(row, style: str = "") -> str:
+    out = []
+    for value in row:
+        text = _ILLEGAL_XML.sub("", escape(str(value if value is not None else "")))
+        out.append(f'<c t="inlineStr"{style}><is><t xml:space="preserve">{text}</t></is></c>')
+    return "<row>" + "".join(out) + "</row>"
+
+
+def xlsx_file(qs: QuerySet, **kw):
+    """Write the list to a temporary .xlsx file, row by row (the sheet's XML goes straight into the zip, so
+    memory stays flat however many rows); return it opened for reading (deleted when closed).
+
+    openpyxl (even write-only) spends ~0.6 ms a row here, 10 minutes for a million; this writes the same
+    SpreadsheetML (inline strings, a bold header, a frozen first row) in a fraction of that.
+    """
     tmp = tempfile.NamedTemporaryFile(suffix=".xlsx")  # noqa: SIM115 - handed to the response, which closes it
-    wb.save(tmp.name)
+    title = escape(_("Work orders"))[:31]
+    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1, allowZip64=True) as z:
+        for name, text in _XLSX_PARTS.items():
+            z.writestr(name, text)
+        z.writestr(
+            "xl/workbook.xml",
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+            'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+            f'<sheets><sheet name="{title}" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        )
+        with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+            sheet.write(
+                b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+                b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                b'<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
+                b'state="frozen"/></sheetView></sheetViews><cols><col min="1" max="12" width="18" customWidth="1"/>'
+                b"</cols><sheetData>"
+            )
+            sheet.write(_cells(_header(), ' s="1"').encode())
+            buf = []
+            for row in export_rows(qs, **kw):
+                buf.append(_cells(row))
+                if len(buf) >= 500:
+                    sheet.write("".join(buf).encode())
+                    buf = []
+            if buf:
+                sheet.write("".join(buf).encode())
+            sheet.write(b"</sheetData></worksheet>")
     tmp.seek(0)
     return tmp

@@ -7,8 +7,8 @@ the cursor row. Ids are taken before commit, so a transaction may commit an id b
 later one was read: the ids skipped below the cursor are kept as *gaps* and looked for again on every run
 for ``GAP_SECONDS`` (decision 0019). ``rebuild()`` empties the buckets and rolls everything up again.
 
-Dimensions of a fact: the district ("all"), the order's channel, request type, category (leaf and level 1)
-and street, and the unit (the lead unit of the order at the time of the event, from its dispatch events;
+Dimensions of a fact: the district ("all"), the order's channel, request type, top-level category and
+street, and the unit (the lead unit of the order at the time of the event, from its dispatch events;
 dispatch, sign and return count for the unit named in the event). Contacts have channel, type and street.
 """
 
@@ -142,12 +142,11 @@ class _Acc:
 
 
 def order_dims(order: dict, unit_code: str) -> dict[str, str]:
-    leaf, top = _category_keys(order["category_id"])
+    _leaf, top = _category_keys(order["category_id"])
     return {
         "all": "",
         "channel": order["channel"],
         "type": _code("request_type", order["request_type_id"]),
-        "category": leaf,
         "category1": top,
         "street": _code("unit", order["street_id"]),
         "unit": unit_code,
@@ -305,10 +304,6 @@ def _event_batch(events: list[dict], acc: _Acc) -> None:
         for metric, value, unit in facts_of_event(e, order, lead, extra):
             base = base or order_dims(order, "")
             dims = dict(base, unit=unit)
-            if metric == "created":
-                dims["cat_street"] = (
-                    f"{base['category']}@{base['street']}" if base["category"] and base["street"] else ""
-                )
             acc.add(day, metric, dims, value)
             if metric == "cb_dissatisfied":
                 for term in cause_terms(e["reason"]):
