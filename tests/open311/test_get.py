@@ -187,3 +187,9 @@ def test_merged_and_answered_orders_read_as_closed(cast, orders):
     assert rows[dup.number]["status_notes"] == f"已并入工单 {master.number}。"
     assert rows[answered.number]["status"] == "closed"
     assert rows[answered.number]["status_notes"] == "已直接答复。"
+
+
+def test_the_list_reads_a_fixed_number_of_queries(client, orders, django_assert_max_num_queries):
+    with django_assert_max_num_queries(6):
+        response = client.get(f"{BASE}/requests.json", WINDOW)
+    assert len(response.json()) == 5

@@ -183,3 +183,12 @@ def test_get_is_not_a_post(o311):
     response = Client().get("/open311/v2/requests.json", dict(example_body(o311.key)))
     assert response.status_code == 200
     nothing_created()
+
+
+def test_control_characters_do_not_break_the_xml(o311):
+    body = example_body(o311.key, description="井盖\x01缺失\x1b，请处理")
+    root = xml_of(post(Client(), body, fmt="xml"))
+    number = root[0].findtext("service_request_id")
+    WorkOrder.objects.filter(number=number).update(consent_publish=True)
+    item = xml_of(Client().get(f"/open311/v2/requests/{number}.xml"))[0]
+    assert item.findtext("description") == "井盖缺失，请处理"

@@ -98,3 +98,12 @@ def test_unknown_method_and_format_are_spec_errors(client, cast):
     assert_spec_error(client.get(f"{BASE}/discovery.json"), 404, "json")
     assert_spec_error(client.get(f"{BASE}/services.xml/extra.xml"), 404, "xml")
     assert client.get(f"{BASE}/services.csv").status_code == 404
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_wrong_methods_are_spec_errors(client, cast, fmt):
+    response = client.post(f"{BASE}/services.{fmt}")
+    assert_spec_error(response, 405, fmt)
+    assert response["Allow"] == "GET, HEAD"
+    assert_spec_error(client.delete(f"{BASE}/requests.{fmt}"), 405, fmt)
+    assert_spec_error(client.post(f"{BASE}/nothing.{fmt}"), 404, fmt)  # no CSRF page for API callers

@@ -9,7 +9,6 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
 
 from yihaotong.core.errors import DomainError, NotFound, NotPermitted, localize
 
@@ -40,18 +39,26 @@ def _descriptions(exc: DomainError) -> list[str]:
     return [exc.localized()]
 
 
-def open311_view(view):
-    """Answer domain errors with the spec's error document in the requested format."""
+def open311_view(*methods: str):
+    """Answer domain errors (and wrong methods) with the spec's error document in the requested format."""
+    allowed = set(methods) | ({"HEAD"} if "GET" in methods else set())
 
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args, fmt: str = "json", **kwargs):
-        try:
-            return view(request, *args, fmt=fmt, **kwargs)
-        except DomainError as exc:
-            status = exc.status if isinstance(exc, JurisdictionError) else _STATUS.get(exc.status, 400)
-            return errors(fmt, status, _descriptions(exc))
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args, fmt: str = "json", **kwargs):
+            if request.method not in allowed:
+                response = errors(fmt, 405, [_("Use %(methods)s.") % {"methods": " or ".join(methods)}])
+                response["Allow"] = ", ".join(sorted(allowed))
+                return response
+            try:
+                return view(request, *args, fmt=fmt, **kwargs)
+            except DomainError as exc:
+                status = exc.status if isinstance(exc, JurisdictionError) else _STATUS.get(exc.status, 400)
+                return errors(fmt, status, _descriptions(exc))
 
-    return wrapper
+        return wrapper
+
+    return decorate
 
 
 def _check_jurisdiction(params, *, status: int = 404) -> None:
@@ -65,8 +72,7 @@ def _check_jurisdiction(params, *, status: int = 404) -> None:
         raise exc
 
 
-@require_GET
-@open311_view
+@open311_view("GET")
 def services(request, *, fmt):
     _check_jurisdiction(request.GET)
     items = [
@@ -84,8 +90,7 @@ def services(request, *, fmt):
     return respond(fmt, "services", "service", items)
 
 
-@require_GET
-@open311_view
+@open311_view("GET")
 def service_definition(request, code: str, *, fmt):
     _check_jurisdiction(request.GET)
     service = get_service(code)
@@ -113,8 +118,7 @@ def service_definition(request, code: str, *, fmt):
 
 
 @csrf_exempt  # an API called with an api_key, never with a browser session
-@require_http_methods(["GET", "POST"])
-@open311_view
+@open311_view("GET", "POST")
 def requests_(request, *, fmt):
     if request.method == "POST":
         return _post_request(request, fmt)
@@ -141,8 +145,7 @@ def _post_request(request, fmt):
     return respond(fmt, "service_requests", "request", [item])
 
 
-@require_GET
-@open311_view
+@open311_view("GET")
 def request_detail(request, number: str, *, fmt):
     _check_jurisdiction(request.GET)
     order, index = get_request(number)
@@ -151,8 +154,7 @@ def request_detail(request, number: str, *, fmt):
     return respond(fmt, "service_requests", "request", [request_row(order, index)])
 
 
-@require_GET
-@open311_view
+@open311_view("GET")
 def token(request, token: str, *, fmt):
     _check_jurisdiction(request.GET)
     row = ServiceRequest.objects.select_related("order").filter(token=token).first()
@@ -161,11 +163,12 @@ def token(request, token: str, *, fmt):
     return respond(fmt, "service_requests", "request", [{"service_request_id": row.order.number, "token": row.token}])
 
 
-@open311_view
+@open311_view("GET", "POST")
 def unknown(request, path: str = "", *, fmt):
     raise NotFound(gettext_noop("No such Open311 method."))
 
 
+@csrf_exempt
 def not_found(request, path: str = ""):
     fmt = "xml" if path.endswith(".xml") else "json"
     return unknown(request, path, fmt=fmt)
