@@ -85,9 +85,11 @@ def do_send_verification_code(
     return row, code
 
 
-def do_check_verification_code(phone: str, code: str, *, purpose: str, now: datetime | None = None) -> None:
-    """Accept the latest code of ``phone`` once; raise ``Invalid`` otherwise. A wrong guess is counted
-    (committed even when the caller's transaction later rolls back: it runs in its own)."""
+def do_check_verification_code(
+    phone: str, code: str, *, purpose: str, consume: bool = True, now: datetime | None = None
+) -> None:
+    """Accept the latest code of ``phone`` once (``consume=False``: check it and keep it for the next
+    step); raise ``Invalid`` otherwise. Every check counts against the attempts."""
     now = now or timezone.now()
     mobile = _check_phone(phone)
     ph = phone_hash(mobile)
@@ -108,7 +110,7 @@ def do_check_verification_code(phone: str, code: str, *, purpose: str, now: date
         else:
             row.attempts += 1
             ok = hmac.compare_digest(row.code_hash, _code_hash(ph, code))
-            if ok:
+            if ok and consume:
                 row.consumed_at = now
             row.save(update_fields=["attempts", "consumed_at"])
     if not ok:
