@@ -77,3 +77,21 @@ def test_command_issues_lists_and_revokes(cast):
     assert "网格员App" in out.getvalue() and "active" in out.getvalue()
     call_command("open311_key", "revoke", "网格员App", "--by", "sysadmin", stdout=io.StringIO())
     assert authenticate_api_key(key) is None
+
+
+def test_admin_staff_without_the_sysadmin_role_cannot_revoke(cast):
+    from django.contrib.auth.models import Permission
+
+    client, key = do_issue_api_key(cast.sysadmin, name="随手拍")
+    staff = do_create_user(username="clerk", password="pw-clerk-1", roles=["operator"], is_staff=True)
+    staff.user_permissions.set(Permission.objects.filter(content_type__app_label="open311"))
+    browser = Client()
+    browser.force_login(staff)
+    response = browser.post(
+        "/admin/open311/apiclient/", {"action": "revoke", "_selected_action": [client.pk]}, follow=True
+    )
+    assert "只有系统管理员可以签发和吊销 Open311 密钥。" in response.content.decode()
+    client.refresh_from_db()
+    assert client.revoked_at is None and authenticate_api_key(key) == client
+    assert browser.post("/admin/open311/apiclient/add/", {"name": "x"}).status_code == 403
+    assert not ApiClient.objects.filter(name="x").exists()

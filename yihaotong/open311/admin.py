@@ -72,8 +72,12 @@ class ApiClientAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Revoke the keys of the selected clients"))
     def revoke(self, request, queryset):
-        for client in queryset:
-            do_revoke_api_key(request.user, client.pk)
+        try:
+            for client in queryset:
+                do_revoke_api_key(request.user, client.pk)
+        except DomainError as exc:
+            self.message_user(request, exc.localized(), messages.ERROR)
+            return
         self.message_user(request, _("Revoked."), messages.SUCCESS)
 
 
