@@ -147,10 +147,11 @@ def test_publication_screen_shows_leftovers_and_refuses_to_publish(client, cast)
 def test_roster_screen_adds_a_seat(client, cast):
     client.force_login(cast.supervisor)
     r = client.post(
-        reverse("feedback:roster"), {"user": cast.panel.pk, "panel_type": "citizen", "organisation": "社区"}
+        reverse("feedback:roster"),
+        {"user": cast.panel.pk, "panel_type": "citizen", "organisation": "社区", "is_active": ["0", "1"]},
     )
     assert r.status_code == 302
-    assert cast.panel.panel_seat.panel_type == "citizen"
+    assert cast.panel.panel_seat.panel_type == "citizen" and cast.panel.panel_seat.is_active
 
 
 def test_panel_member_without_seat_sees_nothing(client, cast):
