@@ -10,6 +10,7 @@ yihaotong eval-routing   train the routing pipeline on a CSV file, measure it on
 yihaotong eval-search    import DOCS.jsonl into a temporary knowledge base, measure search_articles on QUERIES
 yihaotong simulate-telephony  play a call (ring → answer → end) against the telephony webhook
 yihaotong poll-letters   read new mail from the letters mailbox (IMAP) into letters waiting for an operator
+yihaotong fake-sms-gateway  a local fake SMS gateway (prints the messages it receives) for demos
 yihaotong manage ...  any Django management command
 """
 
@@ -215,6 +216,27 @@ def cmd_poll_letters(args) -> int:
     return 0
 
 
+def cmd_fake_sms_gateway(args) -> int:
+    # The fake of the SMS gateway the notifications adapter talks to (no Django needed).
+    import json
+    import time
+
+    from yihaotong.notifications.fakegateway import FakeSmsGateway
+
+    gw = FakeSmsGateway(key=args.key, secret=args.secret, port=args.port).start()
+    print(f"SMS_GATEWAY_URL={gw.url} SMS_GATEWAY_KEY={args.key} SMS_GATEWAY_SECRET={args.secret}", flush=True)
+    seen = 0
+    try:
+        while True:
+            time.sleep(0.5)
+            for msg in gw.messages[seen:]:
+                print(json.dumps(msg, ensure_ascii=False), flush=True)
+            seen = len(gw.messages)
+    except KeyboardInterrupt:
+        gw.stop()
+    return 0
+
+
 def cmd_manage(args) -> int:
     _setup()
     from django.core.management import execute_from_command_line
@@ -291,6 +313,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("poll-letters", help="read new mail from the letters mailbox (IMAP settings from env)")
     p.set_defaults(func=cmd_poll_letters)
+
+    p = sub.add_parser("fake-sms-gateway", help="run a local fake SMS gateway and print what it receives (demos)")
+    p.add_argument("--port", type=int, default=8025, help="port on 127.0.0.1 (default 8025)")
+    p.add_argument("--key", default="demo-key", help="API key it accepts")
+    p.add_argument("--secret", default="demo-secret", help="signing secret it checks")
+    p.set_defaults(func=cmd_fake_sms_gateway)
 
     p = sub.add_parser("manage", help="run a Django management command, e.g. `yihaotong manage check`")
     p.add_argument("rest", nargs=argparse.REMAINDER)

@@ -244,3 +244,26 @@ def test_sms_opt_out_link(client, cast):
 def test_posts_are_rate_limited_per_address(client, cast):
     statuses = [client.post("/portal/track/", {"number": "", "code": ""}).status_code for _ in range(31)]
     assert statuses[:30] == [422] * 30 and statuses[30] == 429
+
+
+def test_closed_unreached_order_can_be_sent_back_online(client, cast):
+    from tests.factories import order_input
+    from yihaotong.workorders import actions as A
+
+    order, code = A.do_create_order(cast.operator, order_input(channel="web"))
+    drive(cast, order, "pending_callback")
+    for _ in range(5):  # the callback never reaches the requester
+        order.refresh_from_db()
+        if order.state != "pending_callback":
+            break
+        A.do_record_callback(cast.callback, order.pk, outcome="no_answer")
+    order.refresh_from_db()
+    assert order.state == "closed" and not order.satisfaction
+    _track(client, order.number, code)
+    page = client.get(f"/portal/track/{order.number}/").content.decode()
+    assert 'data-testid="ask-redo"' in page and 'data-testid="rate"' not in page
+    assert client.post(f"/portal/track/{order.number}/rate/", {"reason": ""}).status_code == 422
+    r = client.post(f"/portal/track/{order.number}/rate/", {"reason": "电话一直没人打来，问题也没解决"})
+    assert r.status_code == 302
+    order.refresh_from_db()
+    assert order.state == "in_progress" and order.redo_count == 1

@@ -155,6 +155,24 @@ def can_rate(order: WorkOrder) -> bool:
     return order.state == S.PENDING_CALLBACK
 
 
+def can_ask_redo(order: WorkOrder, *, now: datetime | None = None) -> bool:
+    """A closed order the requester never rated (the callback did not reach them; they were invited by
+    SMS to rate online): within the redo window they may ask for it to be handled again."""
+    from yihaotong.directory.policy import get_policy
+
+    if order.state != S.CLOSED or order.satisfaction or order.closed_at is None:
+        return False
+    window = timedelta(days=int(get_policy()["redo_window_days"]))
+    return (now or timezone.now()) - order.closed_at <= window
+
+
+def ask_redo(order: WorkOrder, *, reason: str, now: datetime | None = None) -> WorkOrder:
+    """Not satisfied with a closed, unrated order: send it back to its unit (重办) with the reason."""
+    if not can_ask_redo(order, now=now):
+        raise InvalidTransition(gettext_noop("This request cannot be sent back now."))
+    return A.do_redo_order(portal_actor(), order.pk, reason=f"网上评价不满意：{reason.strip()}", now=now)
+
+
 def rate_order(order: WorkOrder, *, satisfaction: str, reason: str, now: datetime | None = None):
     """The citizen's online rating, recorded as a reached callback: 不满意 sends the order back (重办)
     within the policy's rounds, like a callback agent's record."""
