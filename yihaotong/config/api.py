@@ -67,6 +67,7 @@ def http_error(request, exc: HttpError):
 
 def _register() -> None:
     from yihaotong.accounts.api import router as accounts_router
+    from yihaotong.channels.api import router as transfers_router
     from yihaotong.directory.api import router as directory_router
     from yihaotong.feedback.api import public_router as feedback_public_router
     from yihaotong.feedback.api import router as feedback_router
@@ -77,10 +78,13 @@ def _register() -> None:
     from yihaotong.portal.api import router as portal_router
     from yihaotong.routing.api import router as routing_router
     from yihaotong.telephony.api import router as telephony_router
+    from yihaotong.webhooks.api import router as webhooks_router
     from yihaotong.workorders.api import router as orders_router
     from yihaotong.worktime.api import router as worktime_router
 
     api.add_router("/orders", orders_router, tags=["work orders"])
+    api.add_router("/transfers", transfers_router, tags=["upstream transfers"])
+    api.add_router("/webhooks", webhooks_router, tags=["webhooks"])
     api.add_router("/contacts", intake_router, tags=["intake"])
     api.add_router("/directory", directory_router, tags=["directory"])
     api.add_router("/calendar", worktime_router, tags=["calendar"])

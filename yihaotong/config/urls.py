@@ -16,6 +16,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("transfers/", include("yihaotong.channels.urls")),
+    path("webhooks/", include("yihaotong.webhooks.urls")),
     path("analytics/", include("yihaotong.analytics.urls")),
     path("telephony/", include("yihaotong.telephony.urls")),
     path("letters/", include("yihaotong.letters.urls")),

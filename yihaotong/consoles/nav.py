@@ -22,6 +22,8 @@ NAV = [
     ("letters:list", _("Letters"), {R.OPERATOR, R.DISPATCHER}),
     ("consoles:orders", _("Work orders"), STAFF),
     ("consoles:kb", _("Knowledge base"), STAFF | {R.KB_EDITOR}),
+    ("channels:transfers", _("Transfers"), {R.OPERATOR, R.DISPATCHER}),
+    ("webhooks:subscriptions", _("Webhooks"), {R.SYSADMIN}),
     ("analytics:dashboard", _("Dashboard"), {R.LEADER, R.SUPERVISOR, R.SYSADMIN, R.DISPATCHER}),
     ("analytics:unit", _("Unit figures"), {R.UNIT_ADMIN}),
     ("feedback:sessions", _("Third-party review"), {R.SUPERVISOR, R.REVIEWER, R.PANEL_MEMBER}),

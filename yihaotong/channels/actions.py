@@ -1,0 +1,347 @@
+"""Every write of upstream transfers: one transferred row, a batch import staged and then run, platforms.
+
+One row is applied in one transaction (or one savepoint inside a batch chunk): the (platform, upstream id)
+row is locked if it exists; otherwise the order is created through ``workorders.actions.do_create_order``
+and the ``Transfer`` inserted; a concurrent twin that inserted first makes our insert fail on the unique
+constraint, our savepoint (order included) rolls back, and the row is treated as a repeat of the twin.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_noop
+
+from yihaotong.accounts import roles as R
+from yihaotong.core.errors import Conflict, DomainError, Invalid, Message, NotFound, NotPermitted
+from yihaotong.workorders.actions import OrderInput, do_create_order
+from yihaotong.workorders.models import Channel
+
+from .models import BatchState, ImportBatch, ImportRow, Platform, RowResult, Transfer
+from .rows import CONTENT_FIELDS, References, TransferInput, check_row, read_table
+
+log = logging.getLogger("yihaotong.channels")
+
+IMPORT_ROLES = frozenset({R.OPERATOR, R.DISPATCHER})
+CHUNK = 250
+
+
+@dataclass
+class Outcome:
+    result: str
+    transfer: Transfer | None = None
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def order(self):
+        return self.transfer.order if self.transfer else None
+
+
+def check_can_import(actor) -> None:
+    if not actor.roles & IMPORT_ROLES:
+        raise NotPermitted(gettext_noop("Only operators and dispatchers of the centre import transfers."))
+
+
+def platform_of_account(actor) -> Platform:
+    """The active platform whose service account is ``actor`` (the inbound API's caller)."""
+    platform = Platform.objects.filter(account_id=getattr(actor, "pk", None), is_active=True).first()
+    if platform is None or not getattr(actor, "is_service", False):
+        raise NotPermitted(gettext_noop("This account is not the account of an upstream platform."))
+    return platform
+
+
+def _order_input(platform: Platform, inp: TransferInput) -> OrderInput:
+    return OrderInput(
+        channel=Channel.TRANSFER,
+        request_type=inp.request_type,
+        subject=inp.subject,
+        text=inp.text,
+        urgency=inp.urgency or "normal",
+        category=inp.category or None,
+        address=inp.address,
+        street=inp.street or None,
+        requester_name=inp.requester_name,
+        requester_phone=inp.requester_phone,
+        is_anonymous=inp.is_anonymous,
+        # The platform answers the citizen; we text them only when they left a number.
+        reply_wanted=bool(inp.requester_phone),
+        source=platform.name,
+        upstream_ref=inp.upstream_id,
+    )
+
+
+def _repeat(transfer: Transfer, inp: TransferInput, now: datetime) -> Outcome:
+    """The upstream id is known: unchanged, a new deadline (updated), or changed content (a conflict)."""
+    content = inp.content()
+    changed = sorted(f for f in CONTENT_FIELDS if transfer.content.get(f) != content.get(f))
+    if changed:
+        return Outcome(
+            RowResult.CONFLICT,
+            transfer,
+            {
+                f: [
+                    Message(
+                        gettext_noop("differs from the row transferred before (order %(number)s)"),
+                        number=transfer.order.number,
+                    )
+                ]
+                for f in changed
+            },
+        )
+    due = inp.due()
+    if due == transfer.upstream_due:
+        return Outcome(RowResult.UNCHANGED, transfer)
+    transfer.upstream_due = due
+    transfer.updated_at = now
+    transfer.save(update_fields=["upstream_due", "updated_at"])
+    return Outcome(RowResult.UPDATED, transfer)
+
+
+def _apply(actor, platform: Platform, inp: TransferInput, now: datetime, batch: ImportBatch | None) -> Outcome:
+    """Apply one checked row inside the caller's transaction (in a savepoint of its own)."""
+    lookup = Transfer.objects.select_for_update().select_related("order")
+    existing = lookup.filter(platform=platform, upstream_id=inp.upstream_id).first()
+    if existing is not None:
+        return _repeat(existing, inp, now)
+    try:
+        with transaction.atomic():
+            order, _code = do_create_order(actor, _order_input(platform, inp), accepted=False, now=now)
+            transfer = Transfer.objects.create(
+                platform=platform,
+                upstream_id=inp.upstream_id,
+                order=order,
+                upstream_due=inp.due(),
+                content=inp.content(),
+                received_at=now,
+                updated_at=now,
+                batch=batch,
+            )
+    except IntegrityError:
+        # A twin request inserted the same upstream id first (it has committed by now: the insert waited).
+        existing = lookup.filter(platform=platform, upstream_id=inp.upstream_id).first()
+        if existing is None:
+            raise
+        return _repeat(existing, inp, now)
+    return Outcome(RowResult.CREATED, transfer)
+
+
+@transaction.atomic
+def do_receive_transfer(actor, row: dict, *, now: datetime | None = None) -> Outcome:
+    """The inbound API: one row from the platform whose service account ``actor`` is.
+
+    Raises Invalid for a bad row and Conflict when a known upstream id comes with changed content.
+    """
+    now = now or timezone.now()
+    platform = platform_of_account(actor)
+    inp, errors = check_row(row, References())
+    if errors:
+        log.warning(
+            "transfer rejected: platform=%s upstream_id=%r errors=%s", platform.code, row.get("upstream_id"), errors
+        )
+        raise Invalid(gettext_noop("The transferred row is not valid."), errors=errors)
+    try:
+        outcome = _apply(actor, platform, inp, now, None)
+    except Invalid as exc:  # the order's own rules (e.g. a phone number needed)
+        log.warning(
+            "transfer rejected: platform=%s upstream_id=%r errors=%s", platform.code, inp.upstream_id, exc.errors
+        )
+        raise
+    if outcome.result == RowResult.CONFLICT:
+        log.warning("transfer conflict: platform=%s upstream_id=%r", platform.code, inp.upstream_id)
+        raise Conflict(
+            gettext_noop("This upstream id was transferred before with other content."),
+            errors=outcome.errors,
+            order_number=outcome.order.number,
+        )
+    return outcome
+
+
+# ---------------------------------------------------------------------------------------------------------
+# batch import: staged (file read, every row checked) in the request, run in the worker
+
+
+@transaction.atomic
+def do_stage_import(actor, platform_code: str, name: str, data: bytes, *, now: datetime | None = None) -> ImportBatch:
+    """Read and check a file; store its rows (rejected ones with their reasons). Run it with ``do_run_import``."""
+    now = now or timezone.now()
+    check_can_import(actor)
+    platform = Platform.objects.filter(code=platform_code, is_active=True).first()
+    if platform is None:
+        raise Invalid(
+            gettext_noop("Choose an upstream platform."),
+            errors={"platform": [Message(gettext_noop("unknown platform %(code)r"), code=platform_code)]},
+        )
+    table = read_table(name, data)
+    refs = References()
+    batch = ImportBatch.objects.create(
+        platform=platform, file_name=(name or "")[:200], uploaded_by=actor, created_at=now, total=len(table)
+    )
+    first_line: dict[str, int] = {}
+    rows, rejected = [], 0
+    for line, raw in table:
+        inp, errors = check_row(raw, refs)
+        if inp is not None and inp.upstream_id in first_line:
+            errors = {
+                "upstream_id": [
+                    Message(
+                        gettext_noop("duplicate upstream id in this file (first on line %(line)s)"),
+                        line=first_line[inp.upstream_id],
+                    )
+                ]
+            }
+            inp = None
+        uid = str(raw.get("upstream_id") or "").strip()[:64]
+        if inp is not None:
+            first_line[inp.upstream_id] = line
+            rows.append(ImportRow(batch=batch, line=line, upstream_id=uid, data=_as_data(inp)))
+        else:
+            rejected += 1
+            rows.append(
+                ImportRow(batch=batch, line=line, upstream_id=uid, result=RowResult.REJECTED, errors=_plain(errors))
+            )
+    ImportRow.objects.bulk_create(rows, batch_size=1000)
+    batch.rejected = rejected
+    batch.processed = rejected
+    batch.save(update_fields=["rejected", "processed"])
+    log.info("import staged: batch=%s platform=%s rows=%s rejected=%s", batch.pk, platform.code, len(rows), rejected)
+    return batch
+
+
+def do_start_import(actor, platform_code: str, name: str, data: bytes) -> ImportBatch:
+    """Stage a file, then hand the batch to the worker once the staging has committed."""
+    from .tasks import run_import
+
+    batch = do_stage_import(actor, platform_code, name, data)
+    transaction.on_commit(lambda: run_import(batch.pk))
+    return batch
+
+
+def _as_data(inp: TransferInput) -> dict:
+    from dataclasses import asdict
+
+    return asdict(inp)
+
+
+def _plain(errors: dict) -> dict:
+    """Errors as stored: each a [template, params] pair so that the report translates them when shown."""
+    out = {}
+    for f, msgs in errors.items():
+        out[f] = [
+            [m.template, {k: str(v) for k, v in m.params.items()}] if isinstance(m, Message) else [str(m), {}]
+            for m in msgs
+        ]
+    return out
+
+
+def do_run_import(batch_id: int, *, now: datetime | None = None, chunk: int = CHUNK) -> ImportBatch:
+    """Apply the pending rows of a batch in chunks (one transaction each; progress saved after each).
+
+    Safe to run again after a crash: applied rows are no longer pending, and a row whose order was made
+    meanwhile is found by its upstream id.
+    """
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().filter(pk=batch_id).first()
+        if batch is None:
+            raise NotFound(gettext_noop("No such import batch."))
+        if batch.state == BatchState.DONE:
+            return batch
+        batch.state = BatchState.RUNNING
+        batch.started_at = batch.started_at or timezone.now()
+        batch.save(update_fields=["state", "started_at"])
+    actor = batch.uploaded_by
+    platform = batch.platform
+    try:
+        while True:
+            with transaction.atomic():
+                pending = list(
+                    ImportRow.objects.select_for_update()
+                    .filter(batch_id=batch_id, result=RowResult.PENDING)
+                    .order_by("line")[:chunk]
+                )
+                if not pending:
+                    break
+                counts = {r: 0 for r in RowResult.values}
+                for row in pending:
+                    _run_row(actor, platform, batch, row, now or timezone.now())
+                    counts[row.result] += 1
+                ImportRow.objects.bulk_update(pending, ["result", "errors", "order"])
+                ImportBatch.objects.filter(pk=batch_id).update(
+                    processed=batch.processed + len(pending),
+                    created=batch.created + counts[RowResult.CREATED],
+                    updated=batch.updated + counts[RowResult.UPDATED],
+                    unchanged=batch.unchanged + counts[RowResult.UNCHANGED],
+                    conflicts=batch.conflicts + counts[RowResult.CONFLICT],
+                    rejected=batch.rejected + counts[RowResult.REJECTED],
+                )
+                batch.refresh_from_db()
+    except Exception as exc:
+        log.exception("import failed: batch=%s", batch_id)
+        ImportBatch.objects.filter(pk=batch_id).update(state=BatchState.FAILED, error=str(exc)[:2000])
+        raise
+    ImportBatch.objects.filter(pk=batch_id).update(state=BatchState.DONE, finished_at=timezone.now())
+    batch.refresh_from_db()
+    log.info(
+        "import done: batch=%s created=%s updated=%s unchanged=%s conflicts=%s rejected=%s",
+        batch.pk,
+        batch.created,
+        batch.updated,
+        batch.unchanged,
+        batch.conflicts,
+        batch.rejected,
+    )
+    return batch
+
+
+def _run_row(actor, platform, batch, row: ImportRow, now: datetime) -> None:
+    inp = TransferInput(**row.data)
+    try:
+        with transaction.atomic():
+            outcome = _apply(actor, platform, inp, now, batch)
+    except DomainError as exc:
+        row.result = RowResult.REJECTED
+        errors = exc.errors or {"__all__": [exc.message]}
+        row.errors = _plain(errors)
+        return
+    row.result = outcome.result
+    row.errors = _plain(outcome.errors)
+    row.order = outcome.order
+
+
+# ---------------------------------------------------------------------------------------------------------
+# platforms
+
+
+@transaction.atomic
+def do_save_platform(
+    *,
+    code: str,
+    name: str,
+    account=None,
+    push_url: str = "",
+    push_secret: str = "",
+    is_active: bool = True,
+    now: datetime | None = None,
+) -> Platform:
+    """Create or change a platform; keep its push subscription (a webhook limited to its orders) in step."""
+    from yihaotong.webhooks.actions import do_sync_platform_push
+
+    now = now or timezone.now()
+    errors: dict[str, list] = {}
+    if not code or not name:
+        errors["code"] = [gettext_noop("This field is required.")]
+    if push_url and len(push_secret or "") < 16:
+        errors["push_secret"] = [gettext_noop("At least 16 characters.")]
+    if account is not None and not account.is_service:
+        errors["account"] = [gettext_noop("not a service account")]
+    if errors:
+        raise Invalid(gettext_noop("The platform is not valid."), errors=errors)
+    platform = Platform.objects.select_for_update().filter(code=code).first() or Platform(code=code)
+    platform.name, platform.account = name, account
+    platform.push_url, platform.push_secret, platform.is_active = push_url, push_secret, is_active
+    platform.save()
+    do_sync_platform_push(platform, now=now)
+    return platform
