@@ -95,7 +95,7 @@ def test_jurisdiction_is_checked(client, cast, fmt):
 
 
 def test_unknown_method_and_format_are_spec_errors(client, cast):
-    assert_spec_error(client.get(f"{BASE}/discovery.json"), 404, "json")
+    assert_spec_error(client.get(f"{BASE}/metadata.json"), 404, "json")
     assert_spec_error(client.get(f"{BASE}/services.xml/extra.xml"), 404, "xml")
     assert client.get(f"{BASE}/services.csv").status_code == 404
 
@@ -107,3 +107,19 @@ def test_wrong_methods_are_spec_errors(client, cast, fmt):
     assert response["Allow"] == "GET, HEAD"
     assert_spec_error(client.delete(f"{BASE}/requests.{fmt}"), 405, fmt)
     assert_spec_error(client.post(f"{BASE}/nothing.{fmt}"), 404, fmt)  # no CSRF page for API callers
+
+
+def test_discovery_matches_the_spec_shape(client, cast):
+    body = client.get(f"{BASE}/discovery.json").json()
+    example = spec_json("discovery.json")
+    assert list(body) == list(example)
+    (endpoint,) = body["endpoints"]
+    assert list(endpoint) == list(example["endpoints"][0])
+    assert endpoint["url"] == "http://testserver/open311/v2"
+    assert endpoint["formats"] == ["text/xml", "application/json"]
+    assert endpoint["specification"] == "http://wiki.open311.org/GeoReport_v2"
+    root = xml_of(client.get(f"{BASE}/discovery.xml"))
+    ex = spec_xml("discovery.xml")
+    assert root.tag == ex.tag and tags(root) == tags(ex)
+    assert tags(root.find("endpoints/endpoint")) == tags(ex.find("endpoints/endpoint"))
+    assert [f.text for f in root.find("endpoints/endpoint/formats")] == ["text/xml", "application/json"]

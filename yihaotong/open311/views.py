@@ -4,8 +4,10 @@ spec's error documents here, once: invalid input 400, a bad api_key 403, unknown
 from __future__ import annotations
 
 import functools
+import logging
 
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.csrf import csrf_exempt
@@ -18,6 +20,8 @@ from .models import ServiceRequest
 from .public import get_request, request_row, request_rows, search_requests
 from .render import errors, respond
 from .services import attributes, get_service, list_services
+
+log = logging.getLogger("yihaotong.open311")
 
 # A DomainError's status → the spec's (the spec knows 400, 403 and 404).
 _STATUS = {401: 403, 403: 403, 404: 404}
@@ -54,6 +58,14 @@ def open311_view(*methods: str):
                 return view(request, *args, fmt=fmt, **kwargs)
             except DomainError as exc:
                 status = exc.status if isinstance(exc, JurisdictionError) else _STATUS.get(exc.status, 400)
+                log.info(
+                    "open311 %s %s refused (%s): %s",
+                    request.method,
+                    request.path,
+                    status,
+                    exc.message,
+                    extra={"errors": {k: [str(m) for m in v] for k, v in exc.errors.items()}},
+                )
                 return errors(fmt, status, _descriptions(exc))
 
         return wrapper
@@ -161,6 +173,30 @@ def token(request, token: str, *, fmt):
     if row is None or row.order.is_confidential or row.order.request_type.is_whistleblowing:
         raise NotFound(gettext_noop("token %(token)r was not found."), params={"token": token})
     return respond(fmt, "service_requests", "request", [{"service_request_id": row.order.number, "token": row.token}])
+
+
+@open311_view("GET")
+def discovery(request, *, fmt):
+    """Service discovery: where this GeoReport v2 endpoint is, its formats, whom to ask for a key."""
+    url = request.build_absolute_uri(reverse("open311:services", kwargs={"fmt": "json"})).rsplit("/", 1)[0]
+    data = {
+        "changeset": conf.DISCOVERY_CHANGESET,
+        "contact": conf.setting("OPEN311_CONTACT"),
+        "key_service": conf.setting("OPEN311_KEY_SERVICE"),
+        "endpoints": [
+            (
+                "endpoint",
+                {
+                    "specification": "http://wiki.open311.org/GeoReport_v2",
+                    "url": url,
+                    "changeset": conf.DISCOVERY_CHANGESET,
+                    "type": "production",
+                    "formats": [("format", "text/xml"), ("format", "application/json")],
+                },
+            )
+        ],
+    }
+    return respond(fmt, "discovery", None, data)
 
 
 @open311_view("GET", "POST")
