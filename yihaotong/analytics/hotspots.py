@@ -20,72 +20,19 @@ from yihaotong.core.analysis import tokens
 
 # Words that say nothing about the matter (requests are full of them).
 STOPWORDS = frozenset(
-    [
-        "关于",
-        "问题",
-        "反映",
-        "咨询",
-        "投诉",
-        "建议",
-        "请求",
-        "要求",
-        "希望",
-        "如何",
-        "怎么",
-        "什么",
-        "为什么",
-        "是否",
-        "能否",
-        "可以",
-        "不能",
-        "没有",
-        "一直",
-        "我们",
-        "你们",
-        "他们",
-        "这个",
-        "那个",
-        "这些",
-        "已经",
-        "还是",
-        "就是",
-        "但是",
-        "因为",
-        "所以",
-        "相关",
-        "情况",
-        "处理",
-        "解决",
-        "进行",
-        "政府",
-        "部门",
-        "领导",
-        "市民",
-        "居民",
-        "业主",
-        "本人",
-        "请问",
-        "申请",
-        "办理",
-        "有关",
-        "存在",
-        "严重",
-        "问题的",
-        "的问题",
-        "这样",
-        "一下",
-        "现在",
-        "目前",
-        "今年",
-        "去年",
-        "工作",
-        "问下",
-        "你好",
-        "您好",
-        "谢谢",
-    ]
+    """
+    关于 问题 反映 咨询 投诉 建议 请求 要求 希望 如何 怎么 什么 为什么 是否 能否 可以 不能
+    没有 一直 我们 你们 他们 这个 那个 这些 已经 还是 就是 但是 因为 所以 相关 情况 处理 解决
+    进行 政府 部门 领导 市民 居民 业主 本人 请问 申请 办理 有关 存在 严重 问题的 的问题 这样
+    一下 现在 目前 今年 去年 工作 问下 你好 您好 谢谢 为何 为啥 怎样 何时 多久 国际 社区 小区
+    街道 地方 有限公司 公司 项目 附近 一些 很多 不要 不让 需求 应该 能不能 不是 没人 无人 市民们
+    群众 老百姓 涉嫌 二期 一期 三期 违规 时候 一年 多年
+    """.split()  # noqa: SIM905 - a word list reads better as text
 )
 _HAN = re.compile(r"[\u4e00-\u9fff]")
+# Names of provinces, cities, counties and districts (and pieces of them cut off by segmentation) are the
+# place, not the matter: the place is a key of its own.
+_ADMIN = re.compile(r"^[省市县区]|[省市县]$|区$")
 
 
 @dataclass(frozen=True)
@@ -118,7 +65,7 @@ class Cluster:
 def salient_terms(text: str, limit: int = 6) -> list[str]:
     out: list[str] = []
     for t in tokens(text):
-        if len(t) < 2 or t in STOPWORDS or not _HAN.search(t) or t in out:
+        if len(t) < 2 or t in STOPWORDS or not _HAN.search(t) or t in out or _ADMIN.search(t):
             continue
         out.append(t)
         if len(out) >= limit:
