@@ -11,6 +11,8 @@ yihaotong eval-search    import DOCS.jsonl into a temporary knowledge base, meas
 yihaotong simulate-telephony  play a call (ring → answer → end) against the telephony webhook
 yihaotong poll-letters   read new mail from the letters mailbox (IMAP) into letters waiting for an operator
 yihaotong fake-sms-gateway  a local fake SMS gateway (prints the messages it receives) for demos
+yihaotong rebuild-rollups  rebuild the analytics rollups from the event log and the contacts
+yihaotong monthly-report   generate the monthly report (月报) of a month, optionally as a workbook
 yihaotong manage ...  any Django management command
 """
 
@@ -55,6 +57,22 @@ def cmd_seed_demo(args) -> int:
 
 def _spawn_worker() -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "yihaotong.cli", "worker"], env=os.environ.copy())
+
+
+def cmd_rebuild_rollups(args) -> int:
+    _setup()
+    from django.core.management import call_command
+
+    call_command("rebuild_rollups", *(["--catch-up"] if args.catch_up else []))
+    return 0
+
+
+def cmd_monthly_report(args) -> int:
+    _setup()
+    from django.core.management import call_command
+
+    call_command("monthly_report", *([args.month] if args.month else []), *(["--xlsx", args.xlsx] if args.xlsx else []))
+    return 0
 
 
 def cmd_demo(args) -> int:
@@ -319,6 +337,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--key", default="demo-key", help="API key it accepts")
     p.add_argument("--secret", default="demo-secret", help="signing secret it checks")
     p.set_defaults(func=cmd_fake_sms_gateway)
+
+    p = sub.add_parser("rebuild-rollups", help="rebuild the analytics rollups from the events (--catch-up: new only)")
+    p.add_argument("--catch-up", action="store_true")
+    p.set_defaults(func=cmd_rebuild_rollups)
+
+    p = sub.add_parser("monthly-report", help="generate the monthly report (月报) of YYYY-MM (default: last month)")
+    p.add_argument("month", nargs="?", default="")
+    p.add_argument("--xlsx", help="also write the workbook to this path")
+    p.set_defaults(func=cmd_monthly_report)
 
     p = sub.add_parser("manage", help="run a Django management command, e.g. `yihaotong manage check`")
     p.add_argument("rest", nargs=argparse.REMAINDER)
