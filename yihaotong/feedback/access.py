@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_noop
 
 from yihaotong.accounts import roles as R
 from yihaotong.core.errors import NotFound, NotPermitted
@@ -48,12 +49,12 @@ def panel_seat(actor) -> PanelMember | None:
 
 def check_manager(actor) -> None:
     if not is_manager(actor):
-        raise NotPermitted("Only the centre's supervisors and reviewers manage third-party review.")
+        raise NotPermitted(gettext_noop("Only the centre's supervisors and reviewers manage third-party review."))
 
 
 def check_publisher(actor) -> None:
     if not is_publisher(actor):
-        raise NotPermitted("Only reviewers and supervisors check publications.")
+        raise NotPermitted(gettext_noop("Only reviewers and supervisors check publications."))
 
 
 def visible_sessions(actor) -> QuerySet[ReviewSession]:
@@ -72,7 +73,7 @@ def access_session(actor, session_id: int, *, for_update: bool = False) -> Revie
         qs = qs.select_for_update()
     session = qs.first()
     if session is None:
-        raise NotFound("No such review session.")
+        raise NotFound(gettext_noop("No such review session."))
     return session
 
 
@@ -83,7 +84,7 @@ def visible_cases(actor) -> QuerySet[ReviewCase]:
 def access_case(actor, case_id: int) -> ReviewCase:
     case = visible_cases(actor).select_related("session", "order").filter(pk=case_id).first()
     if case is None:
-        raise NotFound("No such review case.")
+        raise NotFound(gettext_noop("No such review case."))
     return case
 
 
@@ -102,7 +103,7 @@ def access_rectification(actor, rect_id: int, *, for_update: bool = False) -> Re
         qs = qs.select_for_update()
     rect = qs.first()
     if rect is None:
-        raise NotFound("No such rectification.")
+        raise NotFound(gettext_noop("No such rectification."))
     return rect
 
 
@@ -119,5 +120,5 @@ def access_publication(actor, pub_id: int, *, for_update: bool = False) -> Publi
         qs = qs.select_for_update()
     pub = qs.first()
     if pub is None:
-        raise NotFound("No such publication.")
+        raise NotFound(gettext_noop("No such publication."))
     return pub

@@ -100,7 +100,7 @@ def do_set_feedback_policy(actor, key: str, value: str) -> None:
     from yihaotong.audit.actions import do_save_config
 
     if not actor.roles & {R.SYSADMIN, R.SUPERVISOR}:
-        raise NotPermitted("Only administrators and supervisors change the feedback policy.")
+        raise NotPermitted(gettext_noop("Only administrators and supervisors change the feedback policy."))
     if key not in FEEDBACK_POLICY:
         raise Invalid(gettext_noop("Unknown policy setting."), errors={"key": [gettext_noop("unknown key")]})
     if str(value) not in FEEDBACK_POLICY[key][1]:
@@ -253,7 +253,7 @@ def do_score_case(actor, case_id: int, *, verdict: str, score: int | None, comme
     seat = X.panel_seat(actor)
     case = X.access_case(actor, case_id)
     if seat is None or not case.session.members.filter(pk=seat.pk).exists():
-        raise NotPermitted("Only the session's panel members score its cases.")
+        raise NotPermitted(gettext_noop("Only the session's panel members score its cases."))
     session = ReviewSession.objects.select_for_update().get(pk=case.session_id)
     if session.state != SessionState.OPEN:
         raise InvalidTransition(gettext_noop("Scores are taken only while the session is open."))
@@ -398,7 +398,7 @@ def do_reply_rectification(actor, rect_id: int, *, reply: str, now=None) -> Rect
     now = _now(now)
     rect = X.access_rectification(actor, rect_id, for_update=True)
     if not actor.roles & X.UNIT_STAFF or actor.unit_id != rect.unit_id:
-        raise NotPermitted("Only the unit that rectifies replies.")
+        raise NotPermitted(gettext_noop("Only the unit that rectifies replies."))
     if rect.state != RectificationState.ASSIGNED:
         raise InvalidTransition(gettext_noop("This rectification is not waiting for the unit's reply."))
     rect.reply = _required(reply, "reply")

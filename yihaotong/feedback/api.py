@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django.http import HttpRequest
+from django.utils.translation import gettext_noop
 from ninja import Router, Schema, Status
 
 from yihaotong.core.api import paginate
@@ -444,7 +445,7 @@ def case_outcome(request: HttpRequest, case_id: int, payload: OutcomeIn):
 @router.get("/rectifications", response=RectList, summary="Rectifications (a unit: its own)")
 def rectifications(request: HttpRequest, state: str = "", page: int = 1, page_size: int = 50):
     if not (X.is_manager(request.auth) or request.auth.roles & X.UNIT_STAFF):
-        raise NotPermitted("Your roles may not list rectifications.")
+        raise NotPermitted(gettext_noop("Your roles may not list rectifications."))
     qs = X.visible_rectifications(request.auth).select_related("unit", "case__order")
     if state:
         qs = qs.filter(state=state)
