@@ -54,6 +54,8 @@ def print_logins() -> None:
     for username, name, roles, _unit in STAFF:
         print(f"{username:<12} {','.join(roles):<28} {name}")
     print("Every handling unit also has a handler 'h-<unit code>', e.g. h-QY-D-CM, h-510105005.")
+    print("Public portal (no login): /portal/ — submit, track, rate, knowledge base. SMS codes and notices go to")
+    print("var/sms.jsonl unless SMS_GATEWAY_URL is set (try `yihaotong fake-sms-gateway`).")
     print("Admin site: /admin/ (user 'admin'); API docs: /api/v1/docs\n")
 
 
