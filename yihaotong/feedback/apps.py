@@ -6,3 +6,8 @@ class FeedbackConfig(AppConfig):
     name = "yihaotong.feedback"
     label = "feedback"
     verbose_name = _("Feedback")
+
+    def ready(self) -> None:
+        from .events import register
+
+        register()

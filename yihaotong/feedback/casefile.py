@@ -8,6 +8,7 @@ from datetime import datetime
 
 from django.utils.translation import gettext as _
 
+from yihaotong.workorders.events import event_label
 from yihaotong.workorders.models import Callback, Event, OrderState, Reply, ReplyState
 
 from .models import Outcome, ReviewCase, Verdict
@@ -73,7 +74,9 @@ def build_case_file(case: ReviewCase) -> CaseFile:
         if ev.kind in HIDDEN_EVENTS:
             continue
         states = f"{_state_label(ev.from_state)} → {_state_label(ev.to_state)}" if ev.to_state else ""
-        cf.timeline.append(Entry(ev.at, ev.kind, ev.unit.name if ev.unit_id else _("Centre"), states, r(ev.reason)))
+        cf.timeline.append(
+            Entry(ev.at, event_label(ev.kind), ev.unit.name if ev.unit_id else _("Centre"), states, r(ev.reason))
+        )
     for reply in Reply.objects.filter(order=order).select_related("assignment__unit").order_by("created_at", "id"):
         if reply.state == ReplyState.INTERNAL:
             continue
