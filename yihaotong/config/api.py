@@ -67,6 +67,7 @@ def http_error(request, exc: HttpError):
 
 def _register() -> None:
     from yihaotong.accounts.api import router as accounts_router
+    from yihaotong.analytics.api import router as analytics_router
     from yihaotong.channels.api import router as transfers_router
     from yihaotong.directory.api import router as directory_router
     from yihaotong.feedback.api import public_router as feedback_public_router
@@ -97,6 +98,7 @@ def _register() -> None:
     api.add_router("/public/feedback", feedback_public_router, tags=["public portal"])
     api.add_router("/telephony", telephony_router, tags=["telephony"])
     api.add_router("/letters", letters_router, tags=["letters"])
+    api.add_router("/analytics", analytics_router, tags=["analytics"])
 
 
 _register()
