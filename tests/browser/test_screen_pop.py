@@ -72,3 +72,39 @@ def test_answered_call_pops_on_the_desk_and_links_to_the_contact(people, open_se
     # Recorded: the pop does not come back for this call.
     page.wait_for_timeout(2500)
     assert page.locator("[data-testid=call-pop]").count() == 0
+
+
+def test_missed_call_is_called_back_and_a_letter_becomes_an_order(people, open_session, live_server):
+    from tests.letters.messages import letter
+    from yihaotong.letters.actions import do_receive_letter
+    from yihaotong.letters.conf import MailboxSettings
+    from yihaotong.letters.mail import parse_message
+    from yihaotong.workorders.models import WorkOrder
+
+    _row, token = do_issue_token(user=people.integration, name="telephony")
+    post_event(live_server.url, token, {"call_id": "miss-1", "event": "ringing", "caller": "13900003333"})
+    post_event(live_server.url, token, {"call_id": "miss-1", "event": "ended", "caller": "13900003333"})
+    kept, _new = do_receive_letter(parse_message(letter(), MailboxSettings()))
+
+    operator = open_session("operator", journey="calls-letters")
+    page = operator.go("/telephony/calls/")
+    row = page.locator("tr", has_text="13900003333")
+    row.locator("input[name=note]").fill("已回拨，问题已说明")
+    operator.shot("missed")
+    row.locator("button[type=submit]").click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("tr", has_text="13900003333").count() == 0
+    assert Call.objects.get(call_id="miss-1").callback_note == "已回拨，问题已说明"
+
+    page = operator.go("/letters/")
+    page.click(f"#letter-{kept.pk} a")
+    page.wait_for_selector("#record-form")
+    assert page.input_value("#id_phone") == "13900002222"
+    page.select_option("#id_request_type", "help")
+    page.fill("#id_address", "草市街12号")
+    operator.shot("letter")
+    page.click("#record-form button[type=submit]")
+    page.wait_for_url(re.compile(r"/orders/\d+/$"))
+    operator.shot("letter-order")
+    kept.refresh_from_db()
+    assert kept.state == "recorded" and WorkOrder.objects.get().channel == "letter"
