@@ -165,3 +165,14 @@ def test_alert_screens(client, world):
     a.refresh_from_db()
     assert a.state == "closed"
     assert c.get("/analytics/alerts/999999/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_screens_in_chinese_and_english(client, world):
+    c = _login(client, world.leader)
+    r = c.get(f"/analytics/?{MONTH}", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    html = r.content.decode()
+    assert "办结率" in html and "承办单位排名" in html and "各渠道工单量" in html
+    c.cookies["django_language"] = "en"
+    html = c.get(f"/analytics/?{MONTH}").content.decode()
+    assert "Completion rate" in html and "Unit league table" in html

@@ -15,6 +15,7 @@ from django.http import FileResponse, Http404, HttpResponse, StreamingHttpRespon
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from yihaotong.core.api import paginate
@@ -38,6 +39,15 @@ from .selectors import (
 )
 
 PAGE_SIZE = 50
+PERIOD_LABELS = {
+    "day": gettext_lazy("Day"),
+    "week": gettext_lazy("Week"),
+    "month": gettext_lazy("Month"),
+    "year": gettext_lazy("Year"),
+    "custom": gettext_lazy("Custom"),
+}
+# The navigation's label of the unit dashboard (consoles/nav.py) is translated in this app's catalogue.
+NAV_LABELS = (gettext_lazy("Unit figures"), gettext_lazy("Dashboard"))
 SLICE_DIMS = ("all", "channel", "type", "category1", "street", "unit")
 
 
@@ -77,7 +87,7 @@ def _period_query(p: Period, dim: str = "all", key: str = "") -> str:
 
 def _choices():
     return {
-        "kinds": [(k, _(k.capitalize())) for k in KINDS],
+        "kinds": [(k, str(PERIOD_LABELS[k])) for k in KINDS],
         "dims": [
             ("all", _("Whole district")),
             ("channel", _("Channel")),
