@@ -12,21 +12,60 @@ index that never sees a Latin query pays nothing.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 
-from pypinyin import Style, lazy_pinyin
+from pypinyin.pinyin_dict import pinyin_dict
 
 _LATIN = re.compile(r"[a-z]+")
 _HAN = re.compile(r"[\u3400-\u9fff]{2,8}")
 MAX_TOKEN = 40  # letters of one Latin token that are tried (longer ones are left alone)
 
 
+# Per process: each character's toneless readings (pypinyin's table, read once per character).
+_CHAR: dict[str, tuple[str, ...]] = {}
+MAX_SPELLINGS = 8  # spellings kept for a word whose characters have several readings (银行: yinhang, yinxing)
+
+
+def _readings(ch: str) -> tuple[str, ...]:
+    """Return the toneless readings of one character from pypinyin's table (ü as v, as keyboards type it)."""
+    marked = pinyin_dict.get(ord(ch))
+    if not marked:
+        return ()
+    out = []
+    for reading in marked.split(","):
+        plain = unicodedata.normalize("NFD", reading).replace("u\u0308", "v")
+        out.append("".join(c for c in plain if c.isascii()))
+    return tuple(dict.fromkeys(r for r in out if r))
+
+
+def spellings(word: str) -> list[tuple[tuple[str, ...], int]]:
+    """Return the toneless pinyin spellings of ``word`` (one syllable a character; [] if one has none),
+    each with the number of its characters read in another than their usual reading.
+
+    Every reading of a character of several readings is kept (up to ``MAX_SPELLINGS`` combinations), so
+    the right one is among them without pypinyin's slower phrase dictionary; the rarer readings rank a
+    word behind the words spelt with usual ones (sb: 社保 before 参保, 参 read shen).
+    """
+    out: list[tuple[tuple[str, ...], int]] = [((), 0)]
+    for ch in word:
+        readings = _CHAR.get(ch)
+        if readings is None:
+            readings = _CHAR[ch] = _readings(ch)
+        if not readings:
+            return []
+        out = [((*head, r), rare + (i > 0)) for head, rare in out for i, r in enumerate(readings)]
+        out = sorted(out, key=lambda x: x[1])[:MAX_SPELLINGS]
+    return out
+
+
 class PinyinMap:
     """Toneless pinyin and initials → terms of the index's word vocabulary."""
 
     def __init__(self) -> None:
-        self.full: dict[str, list[str]] = {}
-        self.initials: dict[str, list[str]] = {}
+        # key → [(term, rare readings)]
+        self.full: dict[str, list[tuple[str, int]]] = {}
+        self.initials: dict[str, list[tuple[str, int]]] = {}
         self.longest = 0
         self._seen = 0
         self._surface: dict[str, str] = {}  # synonym surface form → its canonical term (done once)
@@ -44,17 +83,16 @@ class PinyinMap:
                 self._add(surface, canon)
 
     def _add(self, word: str, term: str) -> None:
-        syllables = lazy_pinyin(word, style=Style.NORMAL, errors="ignore", v_to_u=False)
-        if len(syllables) != len(word):
-            return
-        key = "".join(syllables)
-        self.full.setdefault(key, []).append(term)
-        self.longest = max(self.longest, len(key))
-        self.initials.setdefault("".join(s[0] for s in syllables), []).append(term)
+        for spelt, rare in spellings(word):
+            key = "".join(spelt)
+            self.full.setdefault(key, []).append((term, rare))
+            self.longest = max(self.longest, len(key))
+            self.initials.setdefault("".join(s[0] for s in spelt), []).append((term, rare))
 
-    def _best(self, terms: list[str], weight: Callable[[str], float]) -> str | None:
-        best = max(terms, key=weight, default=None)
-        return best if best is not None and weight(best) > 0 else None
+    def _best(self, terms: list[tuple[str, int]], weight: Callable[[str], float]) -> str | None:
+        """Return the term in the index spelt with the usual readings, then the one most articles have."""
+        found = [(rare, -w, term) for term, rare in terms if (w := weight(term)) > 0]
+        return min(found)[2] if found else None
 
     def convert(self, token: str, weight: Callable[[str], float]) -> list[str]:
         """Return the terms that ``token`` spells (empty when it spells nothing the index knows)."""
