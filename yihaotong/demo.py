@@ -204,6 +204,9 @@ def seed_demo(
         )
         stats["contacts"] += 1
     A.do_sweep_warnings(now=now)
+    from yihaotong.analytics.demo import seed_analytics_demo
+
+    seed_analytics_demo(users["operator"], now, quiet=quiet)
     counts.update(stats)
     if not quiet:
         print(f"Demo data: {stats['orders']} orders, {stats['contacts']} direct answers.")
