@@ -7,12 +7,27 @@ from yihaotong.letters.conf import MailboxSettings
 from .imap_server import Mailbox, start
 
 
+def _serve(tls: str):
+    box = Mailbox()
+    server, port = start(box, tls=tls)
+    box.port = port
+    return box, server
+
+
 @pytest.fixture
 def mailbox():
     """A local IMAP server (tests/letters/imap_server.py) with an empty INBOX."""
-    box = Mailbox()
-    server, port = start(box)
-    box.port = port
+    box, server = _serve("none")
+    yield box
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(params=["ssl", "starttls"])
+def tls_mailbox(request):
+    """The same server over TLS (IMAPS, or STARTTLS), with a self-signed certificate for 127.0.0.1."""
+    box, server = _serve(request.param)
+    box.tls = request.param
     yield box
     server.shutdown()
     server.server_close()

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import re
 import socketserver
+import ssl
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 
 
 @dataclass
@@ -79,6 +81,7 @@ class Handler(socketserver.StreamRequestHandler):
     def handle(self) -> None:
         box = self.server.box  # type: ignore[attr-defined]
         authed = selected = False
+        self.tls = isinstance(self.request, ssl.SSLSocket)
         self.send("* OK [CAPABILITY IMAP4rev1] fake letters server ready")
         while True:
             line = self.rfile.readline()
@@ -89,8 +92,16 @@ class Handler(socketserver.StreamRequestHandler):
             command, _sp, args = rest.partition(" ")
             command = command.upper()
             if command == "CAPABILITY":
-                self.send("* CAPABILITY IMAP4rev1")
+                starttls = " STARTTLS" if self.server.starttls_context and not self.tls else ""  # type: ignore[attr-defined]
+                self.send(f"* CAPABILITY IMAP4rev1{starttls}")
                 self.send(f"{tag} OK CAPABILITY completed")
+            elif command == "STARTTLS" and self.server.starttls_context and not self.tls:  # type: ignore[attr-defined]
+                self.send(f"{tag} OK begin TLS negotiation now")
+                self.wfile.flush()
+                self.request = self.server.starttls_context.wrap_socket(self.request, server_side=True)  # type: ignore[attr-defined]
+                self.rfile = self.request.makefile("rb")
+                self.wfile = self.request.makefile("wb", buffering=0)
+                self.tls = True
             elif command == "NOOP":
                 self.send(f"{tag} OK NOOP completed")
             elif command == "LOGOUT":
@@ -186,13 +197,38 @@ class Handler(socketserver.StreamRequestHandler):
                 self.send(f"{tag} BAD unsupported UID command {sub}")
 
 
+CERT = Path(__file__).with_name("test_server_cert.pem")  # a self-signed certificate for 127.0.0.1, tests only
+KEY = Path(__file__).with_name("test_server_key.pem")
+
+
+def server_context() -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(CERT, KEY)
+    return context
+
+
 class Server(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
+    tls_context: ssl.SSLContext | None = None  # IMAPS: TLS from the first byte
+    starttls_context: ssl.SSLContext | None = None  # plain, upgraded by STARTTLS
+
+    def get_request(self):
+        sock, addr = super().get_request()
+        if self.tls_context is not None:
+            sock = self.tls_context.wrap_socket(sock, server_side=True)
+        return sock, addr
+
+    def handle_error(self, request, client_address):  # a client refusing our certificate is expected in a test
+        pass
 
 
-def start(box: Mailbox) -> tuple[Server, int]:
+def start(box: Mailbox, *, tls: str = "none") -> tuple[Server, int]:
     server = Server(("127.0.0.1", 0), Handler)
+    if tls == "ssl":
+        server.tls_context = server_context()
+    elif tls == "starttls":
+        server.starttls_context = server_context()
     server.box = box  # type: ignore[attr-defined]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

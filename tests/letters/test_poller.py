@@ -175,3 +175,17 @@ def test_the_periodic_task_polls(mailbox, monkeypatch):
         monkeypatch.setenv(name, value)
     poll_letters.call_local()
     assert Letter.objects.count() == 1
+
+
+def test_the_mailbox_is_read_over_tls_with_the_configured_ca(tls_mailbox):
+    from tests.letters.imap_server import CERT
+    from yihaotong.letters.conf import MailboxSettings
+
+    tls_mailbox.add(letter())
+    base = dict(host="127.0.0.1", port=tls_mailbox.port, user=tls_mailbox.user, password=tls_mailbox.password)
+    # A certificate nobody vouches for is refused before the password is sent.
+    with pytest.raises(MailboxError):
+        poll_mailbox(MailboxSettings(**base, tls=tls_mailbox.tls, timeout=5))
+    assert tls_mailbox.logins == 0
+    result = poll_mailbox(MailboxSettings(**base, tls=tls_mailbox.tls, cafile=str(CERT), timeout=5))
+    assert result["created"] == 1 and Letter.objects.count() == 1

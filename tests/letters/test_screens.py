@@ -67,6 +67,11 @@ def test_a_letter_opens_prefilled_and_becomes_a_work_order(cast, client):
     assert row.state == "recorded" and row.contact == contact and contact.order == order
     assert contact.channel == "letter" and contact.source.startswith("电子邮件")
     assert list(LetterEvent.objects.filter(letter=row).values_list("kind", flat=True)) == ["received", "recorded"]
+    # The letter's file is on the order too (internal), for the handling unit.
+    copied = order.attachments.get()
+    assert copied.name == "说明.pdf" and copied.content_type == "application/pdf" and not copied.is_public
+    with copied.file.open("rb") as f:
+        assert f.read() == PDF
     # Handled once: a second post is refused, nothing more is written.
     r = client.post(f"/letters/{row.pk}/record", _record())
     assert r.status_code == 422 and WorkOrder.objects.count() == 1

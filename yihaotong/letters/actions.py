@@ -7,12 +7,14 @@ import logging
 from datetime import datetime
 
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from yihaotong.core.errors import Conflict, Invalid, NotPermitted
 from yihaotong.intake import actions as IA
+from yihaotong.workorders import actions as W
 from yihaotong.workorders.actions import OrderInput
 
 from .access import HANDLER_ROLES, access_letter
@@ -153,6 +155,7 @@ def do_record_letter(
             source=data.source,
         )
         contact, order, code = IA.do_create_order_from_contact(actor, data, order_input, now=now)
+        _copy_attachments(actor, letter, order, now)
     elif outcome == "direct_answer":
         contact = IA.do_answer_contact(actor, data, answer_text=answer_text, now=now)
     elif outcome == "disposition":
@@ -174,6 +177,17 @@ def do_record_letter(
         payload={"contact": contact.pk, "outcome": outcome, "order": order.pk if order else None},
     )
     return letter, contact, order, code
+
+
+def _copy_attachments(actor, letter: Letter, order, now: datetime) -> None:
+    """The letter's files go onto the new order (internal, through the order's own action) so the handling
+    unit sees them; a type or size the order does not take stays on the letter only."""
+    for att in letter.attachments.all():
+        if att.content_type not in W.ALLOWED_ATTACHMENT_TYPES or att.size > W.MAX_ATTACHMENT_BYTES:
+            continue
+        with att.file.open("rb") as f:
+            upload = SimpleUploadedFile(att.name, f.read(), content_type=att.content_type)
+        W.do_add_attachment(actor, order.pk, uploaded_file=upload, now=now)
 
 
 @transaction.atomic
