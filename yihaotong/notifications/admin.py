@@ -10,11 +10,25 @@ from .models import Outbox, OutboxState, SmsOptOut
 
 @admin.register(Outbox)
 class OutboxAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "kind", "channel", "recipient_unit", "recipient_role", "state", "attempts", "subject"]
+    list_display = [
+        "created_at",
+        "kind",
+        "channel",
+        "recipient_unit",
+        "recipient_role",
+        "masked_address",
+        "state",
+        "attempts",
+        "subject",
+    ]
     list_filter = ["state", "channel", "kind"]
     exclude = ["recipient_address"]
-    readonly_fields = ["last_error", "next_attempt_at", "provider_ref", "attempts", "sent_at"]
+    readonly_fields = ["address", "last_error", "next_attempt_at", "provider_ref", "attempts", "sent_at"]
     actions = ["retry"]
+
+    @admin.display(description=_("phone or email (masked)"))
+    def address(self, obj):
+        return obj.masked_address
 
     @admin.action(description=_("Retry the selected failed notifications"))
     def retry(self, request, queryset):

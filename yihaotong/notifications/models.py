@@ -75,7 +75,18 @@ class Outbox(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} → {self.recipient_user or self.recipient_unit or self.recipient_address}"
+        return f"{self.kind} → {self.recipient_user or self.recipient_unit or self.masked_address}"
+
+    @property
+    def masked_address(self) -> str:
+        """The phone or email with most of it hidden (lists and logs never show a citizen's number)."""
+        from yihaotong.core.text import mask_phone
+
+        address = self.recipient_address or ""
+        if "@" in address:
+            name, _at, domain = address.partition("@")
+            return f"{name[:1]}***@{domain}"
+        return mask_phone(address)
 
     @property
     def idempotency_key(self) -> str:
