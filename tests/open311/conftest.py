@@ -65,6 +65,20 @@ def assert_spec_error(response, status: int, fmt: str = "json") -> list[str]:
     return [e.findtext("description") for e in root]
 
 
+@pytest.fixture(scope="module")
+def _module_cast(django_db_setup, django_db_blocker):
+    """One cast per module, rolled back at its end (each test still runs in its own savepoint)."""
+    from tests.factories import cast_for_module
+
+    with cast_for_module(django_db_blocker) as c:
+        yield c
+
+
+@pytest.fixture
+def cast(_module_cast, db):
+    return _module_cast
+
+
 @pytest.fixture
 def o311(cast):
     from yihaotong.open311.actions import do_issue_api_key

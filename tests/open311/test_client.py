@@ -14,6 +14,14 @@ requests = pytest.importorskip("requests")
 JURISDICTION = "qingyang.chengdu.gov.cn"
 
 
+@pytest.fixture
+def cast(transactional_db):
+    """The live server reads committed rows: a cast of its own, not the module's rolled-back one."""
+    from tests.factories import build_cast
+
+    return build_cast()
+
+
 @pytest.mark.parametrize("fmt", ["json", "xml"])
 def test_georeport_reads_what_a_post_created(live_server, o311, fmt):
     base = f"{live_server.url}/open311/v2"

@@ -192,3 +192,52 @@ def test_control_characters_do_not_break_the_xml(o311):
     WorkOrder.objects.filter(number=number).update(consent_publish=True)
     item = xml_of(Client().get(f"/open311/v2/requests/{number}.xml"))[0]
     assert item.findtext("description") == "井盖缺失，请处理"
+
+
+def test_a_giant_body_is_a_spec_error(o311, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    descriptions = assert_spec_error(post(Client(), example_body(o311.key, description="井" * 20_000)), 400)
+    assert descriptions
+    nothing_created()
+
+
+def test_end_to_end_the_reporter_follows_the_order_to_its_reply(o311):
+    """Posted through Open311, accepted, dispatched, handled and replied by the real actions; the client
+    reads the progress at each step."""
+    from tests.factories import EDU, T0, drive
+    from yihaotong.open311.actions import do_submit_request, parse_request
+    from yihaotong.workorders import actions as A
+
+    cast = o311.cast
+    posted = parse_request(
+        {
+            "service_code": "URB-01-01",
+            "address_string": "草市街1号",
+            "description": "工地每晚施工到凌晨两点，噪音很大。",
+            "phone": "13800005678",
+        }
+    )
+    row, _code = do_submit_request(o311.client, posted, now=T0)
+    number = row.order.number
+
+    def read():
+        (item,) = Client().get(f"/open311/v2/requests/{number}.json").json()
+        return item
+
+    assert (read()["status"], read()["status_notes"]) == ("open", "已收到，等待受理。")
+    drive(cast, row.order, "in_progress", lead=EDU, now=T0)
+    item = read()
+    assert item["agency_responsible"] == cast.unit(EDU).name
+    assert item["status_notes"] == "承办单位正在办理。"
+    assert item["expected_datetime"] is not None
+    A.do_reply_order(cast.edu, row.order.pk, internal_notes="联系了施工方", public_text="已责令停止夜间施工。", now=T0)
+    assert read()["status_notes"] == "承办单位已答复，答复正在审核。"
+    A.do_review_reply(cast.reviewer, row.order.pk, approve=True, now=T0)
+    item = read()
+    assert item["status"] == "open" and item["status_notes"] == "已责令停止夜间施工。"  # the approved public reply
+    A.do_record_callback(
+        cast.callback, row.order.pk, outcome="reached", contacted=True, solved=True, satisfaction="satisfied", now=T0
+    )
+    assert read()["status"] == "closed"
+    assert "联系了施工方" not in str(read())
+    assert "13800005678" not in str(read())

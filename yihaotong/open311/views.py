@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import logging
 
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -56,6 +57,8 @@ def open311_view(*methods: str):
                 return response
             try:
                 return view(request, *args, fmt=fmt, **kwargs)
+            except (RequestDataTooBig, TooManyFieldsSent) as exc:
+                return errors(fmt, 400, [str(exc)])
             except DomainError as exc:
                 status = exc.status if isinstance(exc, JurisdictionError) else _STATUS.get(exc.status, 400)
                 log.info(
