@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Bucket(models.Model):
@@ -68,10 +69,10 @@ class AnalyticsSetting(models.Model):
 
 
 class AlertState(models.TextChoices):
-    OPEN = "open", _("Open")
-    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
-    ASSIGNED = "assigned", _("Assigned")
-    CLOSED = "closed", _("Closed")
+    OPEN = "open", pgettext_lazy("alert state", "Open")
+    ACKNOWLEDGED = "acknowledged", pgettext_lazy("alert state", "Acknowledged")
+    ASSIGNED = "assigned", pgettext_lazy("alert state", "Assigned")
+    CLOSED = "closed", pgettext_lazy("alert state", "Closed")
 
 
 class Alert(models.Model):

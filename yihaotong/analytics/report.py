@@ -171,7 +171,7 @@ def workbook(report: MonthlyReport) -> bytes:
     )
     sheet(
         _("Hot spots"),
-        [_("Cluster"), _("Street"), _("Requests"), _("Growth"), _("Examples")],
+        [_("Cluster"), _("Street"), _("Similar requests"), _("Growth"), _("Examples")],
         [
             [h["label"], h["street"], h["count"], h["growth"], "；".join(f"{n} {s}" for n, s in h["examples"])]
             for h in d["hotspots"]

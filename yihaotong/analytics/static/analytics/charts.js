@@ -13,12 +13,12 @@
     return c;
   }
   function title(d) { return { text: d.title, subtext: d.unit ? "(" + d.unit + ")" : "", left: "left", textStyle: { fontSize: 14 } }; }
-  var grid = { left: 48, right: 16, top: 70, bottom: 30, containLabel: true };
+  var grid = { left: 48, right: 48, top: 70, bottom: 30, containLabel: true };
   var trend = data.trend, c;
   if (trend && (c = chart("chart-trend"))) {
     c.setOption({
       title: title(trend), tooltip: { trigger: "axis" }, legend: { top: 30 }, grid: grid,
-      xAxis: { type: "category", data: trend.steps }, yAxis: { type: "value", name: trend.unit, minInterval: 1 },
+      xAxis: { type: "category", data: trend.steps }, yAxis: { type: "value", minInterval: 1 },
       series: trend.series.map(function (s) { return { name: s.name, type: "line", stack: "total", areaStyle: {}, data: s.data }; })
     });
   }
