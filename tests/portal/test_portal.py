@@ -267,3 +267,18 @@ def test_closed_unreached_order_can_be_sent_back_online(client, cast):
     assert r.status_code == 302
     order.refresh_from_db()
     assert order.state == "in_progress" and order.redo_count == 1
+
+
+def test_english_switch(client, cast):
+    assert "市民服务门户" in client.get("/portal/").content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/portal/"})
+    html = client.get("/portal/").content.decode()
+    assert "Citizen service portal" in html and 'value="zh-hans"' in html
+
+
+def test_pages_are_rate_limited_too(client, cast, monkeypatch):
+    from yihaotong.notifications import limits
+    from yihaotong.portal import views
+
+    monkeypatch.setattr(views, "PAGES_PER_MINUTE", limits.Limit("portal-get-test", 3, 60))
+    assert [client.get("/portal/kb/").status_code for _ in range(4)] == [200, 200, 200, 429]

@@ -35,6 +35,7 @@ from .forms import RateForm, SubmitForm, TrackForm
 from .images import MAX_PHOTOS, BadImage, clean_image
 
 POSTS_PER_MINUTE = limits.Limit("portal-post", 30, 60)
+PAGES_PER_MINUTE = limits.Limit("portal-get", 240, 60)
 CODE_PURPOSE = "portal_submit"
 VERIFIED_FOR = 15 * 60  # a verified phone stays verified in this browser session for 15 minutes
 TRACKED_FOR = 30 * 60
@@ -51,20 +52,21 @@ def _throttled(request, exc: DomainError):
 
 
 def rate_limited(view):
-    """Count every POST per client address; past the limit, answer 429 without running the view."""
+    """Count every request per client address (POSTs and pages apart); past a limit, answer 429 without
+    running the view."""
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
-        if request.method == "POST":
-            try:
-                limits.check_and_hit(POSTS_PER_MINUTE, client_ip(request))
-            except limits.Throttled as exc:
-                return _throttled(request, exc)
+        try:
+            limits.check_and_hit(POSTS_PER_MINUTE if request.method == "POST" else PAGES_PER_MINUTE, client_ip(request))
+        except limits.Throttled as exc:
+            return _throttled(request, exc)
         return view(request, *args, **kwargs)
 
     return wrapper
 
 
+@rate_limited
 @require_GET
 def home(request):
     return render(request, "portal/home.html")
@@ -182,6 +184,7 @@ def _send_code(request, form):
     )
 
 
+@rate_limited
 @require_GET
 def submitted(request):
     done = request.session.pop("portal_done", None)
@@ -190,6 +193,7 @@ def submitted(request):
     return render(request, "portal/submitted.html", {"done": done})
 
 
+@rate_limited
 @require_GET
 def kb_suggest(request):
     q = f"{request.GET.get('subject', '')} {request.GET.get('text', '')}".strip() or request.GET.get("q", "")
@@ -231,6 +235,7 @@ def track(request):
     return redirect("portal:order", number=order.number)
 
 
+@rate_limited
 @require_GET
 def order_page(request, number: str):
     order = _tracked_order(request, number)
@@ -304,6 +309,7 @@ def _public_articles():
     return _current(visible_articles(AnonymousUser()))
 
 
+@rate_limited
 @require_GET
 def kb_index(request):
     q = (request.GET.get("q") or "").strip()[:200]
@@ -355,6 +361,7 @@ def _voter(request) -> str:
     return "portal:" + hashlib.sha256(request.session.session_key.encode()).hexdigest()[:40]
 
 
+@rate_limited
 @require_GET
 def kb_article(request, pk: int):
     article = _public_articles().select_related("category").filter(pk=pk).first()
