@@ -207,6 +207,9 @@ def seed_demo(
     from yihaotong.analytics.demo import seed_analytics_demo
 
     seed_analytics_demo(users["operator"], now, quiet=quiet)
+    from yihaotong.feedback.demo import seed_feedback_demo
+
+    counts.update(seed_feedback_demo(users, now, password=DEMO_PASSWORD, quiet=quiet))
     counts.update(stats)
     if not quiet:
         print(f"Demo data: {stats['orders']} orders, {stats['contacts']} direct answers.")

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from django.utils import translation
 from django.utils.translation import gettext_noop
 
 from yihaotong.accounts import roles as R
@@ -514,7 +515,8 @@ def do_draft_review_summary(actor, session_id: int, *, now=None) -> Publication:
             "scores__member"
         )
     )
-    panel = ", ".join(sorted({m.get_panel_type_display() for m in session.members.all()}, key=str))
+    with translation.override("zh-hans"):  # the public summary is Chinese, whoever drafts it
+        panel = "、".join(sorted({str(m.get_panel_type_display()) for m in session.members.all()}))
     lines = [f"评议日期：{session.held_on}；评议团：{panel}；评议案件 {len(cases)} 件。", ""]
     lines += [case_summary(c) for c in cases]
     pub = Publication.objects.create(
