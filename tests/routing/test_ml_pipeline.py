@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -18,6 +19,7 @@ from yihaotong.routing.ml import (
     ModelConfig,
     TextClassifier,
     TrainingError,
+    _softmax,
     evaluate,
     evaluate_files,
     prepare,
@@ -131,6 +133,61 @@ def test_max_weights_prunes_the_matrix():
     m = TextClassifier(ModelConfig(max_weights=300)).fit(texts, labels)
     assert m.W_.nnz <= 300
     assert m.top("小学入学报名")[0].label == "EDU-01"
+
+
+def _reference_top(model: TextClassifier, text: str, k: int = 3) -> list[tuple[str, float, set[str]]]:
+    """``top`` computed the plain way: scikit-learn's transform, the dense weight matrix, every word scored."""
+    prepared = prepare(text)
+    X = model._transform([prepared]).toarray()[0]
+    W = model.W_.toarray()
+    proba = _softmax((W @ X + model.b_)[None, :], model.temperature_)[0]
+    out = []
+    for i in np.argsort(-proba)[:k]:
+        shares = {}
+        for word in set(tokens(prepared)):
+            if word.isdigit() or len(word) < 2 or not (re.search("[\u3400-\u9fff]", word) or len(word) > 2):
+                continue
+            features = []
+            if word in model.word_vec_.vocabulary_:
+                features.append(model.n_char_ + model.word_vec_.vocabulary_[word])
+            for size in range(1, min(3, len(word)) + 1):
+                features += [
+                    model.char_vec_.vocabulary_[word[j : j + size]]
+                    for j in range(len(word) - size + 1)
+                    if word[j : j + size] in model.char_vec_.vocabulary_
+                ]
+            shares[word] = sum(W[i, f] * X[f] for f in features)
+        out.append((str(model.classes_[i]), float(proba[i]), {w for w, v in shares.items() if v > 0}))
+    return out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "孩子九月上小学，一年级入学报名需要什么材料？",
+        "垃圾桶满了好几天没人清运，很臭  \n\n 楼道里也是",
+        "Noise from the building site at night 夜间施工",
+        "小学",
+    ],
+)
+def test_the_single_text_path_computes_what_the_vectorizers_compute(model, text):
+    prepared = prepare(text)
+    indices, values, words = model._row(prepared)
+    row = np.zeros(model.W_.shape[1])
+    row[indices] = values
+    assert np.allclose(row, model._transform([prepared]).toarray()[0], atol=1e-6)
+    assert words == tokens(prepared)
+    top = model.top(text, k=3, explain=100)
+    for got, (label, confidence, positive_words) in zip(top, _reference_top(model, text), strict=True):
+        assert got.label == label and got.confidence == pytest.approx(confidence, abs=1e-4)
+        assert set(got.words) == positive_words
+
+
+def test_weight_rows_of_a_pruned_matrix(model):
+    texts, labels = texts_and_labels(10)
+    pruned = TextClassifier(ModelConfig(max_weights=300)).fit(texts, labels)
+    indices, _values, _words = pruned._row(prepare("小学入学报名，垃圾清运"))
+    assert np.array_equal(pruned._weight_rows(indices), pruned.Wt_[indices].toarray())
 
 
 # --- evaluation -----------------------------------------------------------------------------------------------

@@ -37,6 +37,7 @@ FORMAT = 1
 _LONG_DIGITS = re.compile(r"\d{5,}")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _HAS_WORD_CHAR = re.compile(r"\w")
+_WHITE_SPACES = re.compile(r"\s\s+")  # as scikit-learn's vectorizers fold white space
 
 
 # The figures of ``evaluate`` (and of ``eval-routing``), in this order.
@@ -95,7 +96,10 @@ class WordAnalyzer:
         self.ngram = tuple(ngram)
 
     def __call__(self, text: str) -> list[str]:
-        words = tokens(text)
+        return self.grams(tokens(text))
+
+    def grams(self, words: list[str]) -> list[str]:
+        """Return the word n-grams of already segmented ``words``."""
         lo, hi = self.ngram
         if hi <= 1:
             return words
@@ -170,6 +174,64 @@ class TextClassifier:
                 dtype=np.float32,
             )
         return char, word
+
+    def _row(self, prepared: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """Return one text's feature row (indices, values) and its rjieba words: the single-text path of ``top``.
+
+        Computes what the fitted vectorizers' ``transform`` computes (the same n-grams, sublinear tf, idf and
+        L2 norm per block) without scikit-learn's per-call validation, which was two thirds of a
+        prediction's time (measured, docs/decisions/0007); ``tests/routing`` checks that both agree.
+        """
+        blocks: list[tuple[np.ndarray, np.ndarray]] = []
+        char = self.char_vec_
+        text = _WHITE_SPACES.sub(" ", prepared)
+        lo, hi = char.ngram_range
+        vocab = char.vocabulary_
+        counts: dict[int, int] = {}
+        for n in range(lo, min(hi, len(text)) + 1):
+            for i in range(len(text) - n + 1):
+                index = vocab.get(text[i : i + n])
+                if index is not None:
+                    counts[index] = counts.get(index, 0) + 1
+        blocks.append(self._tfidf_block(counts, char.idf_, 0))
+        words = tokens(prepared)
+        if self.word_vec_ is not None:
+            vocab = self.word_vec_.vocabulary_
+            counts = {}
+            for gram in self.word_vec_.analyzer.grams(words):
+                index = vocab.get(gram)
+                if index is not None:
+                    counts[index] = counts.get(index, 0) + 1
+            blocks.append(self._tfidf_block(counts, self.word_vec_.idf_, self.n_char_))
+        return np.concatenate([b[0] for b in blocks]), np.concatenate([b[1] for b in blocks]), words
+
+    def _weight_rows(self, indices: np.ndarray) -> np.ndarray:
+        """Return the weights of the features ``indices`` as a dense (features × classes) array.
+
+        Gathers the rows of the sparse ``Wt_`` directly: scipy's product with a one-row matrix converted the
+        whole weight matrix's index arrays at every call (measured: most of a prediction's time).
+        """
+        Wt = self.Wt_
+        starts = Wt.indptr[indices].astype(np.int64)
+        lengths = Wt.indptr[indices + 1].astype(np.int64) - starts
+        total = int(lengths.sum())
+        out = np.zeros((len(indices), Wt.shape[1]), dtype=np.float64)
+        if total:
+            rows = np.repeat(np.arange(len(indices)), lengths)
+            offsets = np.arange(total) - np.repeat(np.cumsum(lengths) - lengths, lengths) + np.repeat(starts, lengths)
+            out[rows, Wt.indices[offsets]] = Wt.data[offsets]
+        return out
+
+    def _tfidf_block(self, counts: dict[int, int], idf: np.ndarray, offset: int) -> tuple[np.ndarray, np.ndarray]:
+        if not counts:
+            return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float64)
+        indices = np.fromiter(sorted(counts), dtype=np.int32, count=len(counts))
+        tf = np.fromiter((counts[i] for i in indices.tolist()), dtype=np.float64, count=len(indices))
+        if self.config.sublinear_tf:
+            tf = np.log(tf) + 1.0
+        values = tf * idf[indices]
+        norm = math.sqrt(float(values @ values))
+        return indices + offset, values / norm if norm > 0 else values
 
     def _transform(self, prepared: Sequence[str]) -> sp.csr_matrix:
         blocks = [self.char_vec_.transform(prepared)]
@@ -309,12 +371,13 @@ class TextClassifier:
         prepared = prepare(text, self.config.max_chars)
         if not has_content(prepared):
             return []
-        X = self._transform([prepared])
-        if X.nnz == 0:
+        indices, values, text_words = self._row(prepared)
+        if not len(indices):
             return []
-        proba = _softmax(self.decision(X), self.temperature_)[0]
+        weights = self._weight_rows(indices)
+        proba = _softmax((values @ weights + self.b_)[None, :], self.temperature_)[0]
         order = np.argsort(-proba)[:k]
-        words = self._word_shares(prepared, X, order) if explain else ([], None)
+        words = self._word_shares(text_words, indices, weights[:, order] * values[:, None]) if explain else ([], None)
         return [
             Prediction(
                 label=str(self.classes_[i]),
@@ -324,19 +387,23 @@ class TextClassifier:
             for j, i in enumerate(order)
         ]
 
-    def _word_shares(self, prepared: str, X: sp.csr_matrix, classes: np.ndarray) -> tuple[list[str], np.ndarray]:
-        """Return the input's words and each word's share of each of ``classes``' scores (words × classes).
+    def _word_shares(
+        self, text_words: list[str], indices: np.ndarray, feature_shares: np.ndarray
+    ) -> tuple[list[str], np.ndarray]:
+        """Return the input's words and each word's share of each class's score (words × classes).
 
-        A word's share is that of the word feature plus those of the character n-grams inside the word.
+        ``feature_shares`` holds each present feature's share of the score of each class (features ×
+        classes, in the order of ``indices``). A word's share is that of the word feature plus those of the
+        character n-grams inside the word.
         """
-        position = {int(f): p for p, f in enumerate(X.indices.tolist())}
+        position = {int(f): p for p, f in enumerate(indices.tolist())}
         char_vocab = self.char_vec_.vocabulary_
         word_vocab = self.word_vec_.vocabulary_ if self.word_vec_ is not None else {}
         lo, hi = self.config.char_ngram
         words: list[str] = []
         rows: list[int] = []
         cols: list[int] = []
-        for token in dict.fromkeys(tokens(prepared)):
+        for token in dict.fromkeys(text_words):
             # Single characters (的, 有, 想 …) explain nothing to a reader; Latin words need 3 letters.
             if token.isdigit() or len(token) < 2 or not (_CJK.search(token) or len(token) > 2):
                 continue
@@ -354,11 +421,10 @@ class TextClassifier:
                 cols.extend(found)
                 words.append(token)
         if not words:
-            return [], np.zeros((0, len(classes)))
-        # (present features × classes): each feature's tf-idf value times the class weights.
-        feature_shares = self.Wt_[X.indices][:, classes].toarray() * X.data[:, None]
-        membership = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(words), X.nnz))
-        return words, np.asarray(membership @ feature_shares)
+            return [], np.zeros((0, feature_shares.shape[1]))
+        shares = np.zeros((len(words), feature_shares.shape[1]))
+        np.add.at(shares, np.asarray(rows), feature_shares[np.asarray(cols)])
+        return words, shares
 
     @staticmethod
     def _best_words(word_shares: tuple[list[str], np.ndarray], j: int, n: int) -> list[str]:
