@@ -16,6 +16,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("open311/v2/", include("yihaotong.open311.urls")),
     path("transfers/", include("yihaotong.channels.urls")),
     path("webhooks/", include("yihaotong.webhooks.urls")),
     path("analytics/", include("yihaotong.analytics.urls")),
