@@ -90,6 +90,21 @@ def test_a_letter_answered_directly_or_disposed(cast, client):
     assert not WorkOrder.objects.exists()
 
 
+def test_a_repeat_letter_is_attached_to_an_open_order(cast, client):
+    from tests.factories import new_order
+
+    order = new_order(cast)
+    row = keep(subject="再次反映噪音")
+    client.force_login(cast.operator)
+    r = client.post(f"/letters/{row.pk}/record", _record(outcome="attached", order_number="QY00000000-9999"))
+    assert r.status_code == 422 and not Contact.objects.exists()
+    r = client.post(f"/letters/{row.pk}/record", _record(outcome="attached", order_number=order.number.lower()))
+    assert r.status_code == 302 and r["Location"] == f"/orders/{order.pk}/"
+    order.refresh_from_db()
+    row.refresh_from_db()
+    assert order.repeat_count == 1 and row.contact.order == order and row.contact.outcome == "attached"
+
+
 def test_invalid_input_keeps_the_letter_waiting(cast, client):
     row = keep()
     client.force_login(cast.operator)

@@ -12,9 +12,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from yihaotong.core.errors import Conflict, Invalid, NotPermitted
+from yihaotong.core.errors import Conflict, Invalid, NotFound, NotPermitted
 from yihaotong.intake import actions as IA
 from yihaotong.workorders import actions as W
+from yihaotong.workorders.access import visible_orders
 from yihaotong.workorders.actions import OrderInput
 
 from .access import HANDLER_ROLES, access_letter
@@ -23,7 +24,7 @@ from .models import Letter, LetterAttachment, LetterEvent, LetterState, Rejected
 
 log = logging.getLogger("yihaotong.letters")
 
-OUTCOMES = ("work_order", "direct_answer", "disposition")
+OUTCOMES = ("work_order", "direct_answer", "disposition", "attached")
 
 
 def do_receive_letter(
@@ -130,10 +131,12 @@ def do_record_letter(
     outcome: str,
     answer_text: str = "",
     disposition_reason: str = "",
+    order_number: str = "",
     now: datetime | None = None,
 ):
-    """Record a waiting letter as a contact through the intake actions (a work order, a direct answer or
-    a disposition); the letter links to the contact. Returns (letter, contact, order or None, query code)."""
+    """Record a waiting letter as a contact through the intake actions (a work order, a direct answer, a
+    disposition, or a repeat contact attached to an open order by its number); the letter links to the
+    contact. Returns (letter, contact, order or None, query code or None)."""
     now = now or timezone.now()
     _check_handler(actor)
     letter = _waiting(actor, letter_pk)
@@ -162,6 +165,22 @@ def do_record_letter(
         contact = IA.do_dispose_contact(
             actor, data, disposition_reason=disposition_reason, answer_text=answer_text, now=now
         )
+    elif outcome == "attached":
+        number = (order_number or "").strip().upper()
+        order_id = visible_orders(actor).filter(number=number).values_list("pk", flat=True).first() if number else None
+        if order_id is None:
+            raise Invalid(
+                gettext_noop("No open order with this number."),
+                errors={"order_number": [gettext_noop("No order with this number.")]},
+            )
+        try:
+            contact = IA.do_attach_contact(actor, data, order_id=order_id, now=now)
+        except NotFound:
+            raise Invalid(
+                gettext_noop("No open order with this number."),
+                errors={"order_number": [gettext_noop("No order with this number.")]},
+            ) from None
+        order = contact.order
     else:
         raise Invalid(gettext_noop("Choose an outcome."), errors={"outcome": [gettext_noop("unknown outcome")]})
     letter.state = LetterState.RECORDED

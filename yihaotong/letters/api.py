@@ -70,7 +70,7 @@ class LetterFilters(Schema):
 
 
 class RecordIn(Schema):
-    outcome: Literal["work_order", "direct_answer", "disposition"]
+    outcome: Literal["work_order", "direct_answer", "disposition", "attached"]
     summary: str = Field(..., min_length=1, max_length=200)
     text: str = ""
     phone: str = Field("", max_length=32)
@@ -82,6 +82,7 @@ class RecordIn(Schema):
     urgency: str | None = None
     answer_text: str = ""
     disposition_reason: str = ""
+    order_number: str = Field("", max_length=24, description="The open order a repeat letter is attached to.")
 
 
 class RecordOut(Schema):
@@ -130,6 +131,7 @@ def record_letter(request, letter_id: int, payload: RecordIn):
         outcome=payload.outcome,
         answer_text=payload.answer_text,
         disposition_reason=payload.disposition_reason,
+        order_number=payload.order_number,
     )
     return {
         "letter": LetterOut.of(letter),

@@ -15,6 +15,7 @@ OUTCOME_CHOICES = [
     ("work_order", _("Create work order")),
     ("direct_answer", _("Direct answer")),
     ("disposition", _("Disposition")),
+    ("attached", _("Attach to order")),
 ]
 PHONE_IN_TEXT = re.compile(r"(?<!\d)(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})(?!\d)")
 
@@ -36,6 +37,7 @@ class RecordForm(forms.Form):
     request_type = forms.ChoiceField(label=_("Request type"), required=False)
     urgency = forms.ChoiceField(label=_("Urgency"), required=False)
     answer_text = forms.CharField(label=_("Answer given"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    order_number = forms.CharField(label=_("Order number"), max_length=24, required=False)
     disposition_reason = forms.ChoiceField(
         label=_("Disposition reason"),
         required=False,
@@ -78,6 +80,8 @@ class RecordForm(forms.Form):
             self.add_error("answer_text", _("Write the answer given to the sender."))
         if outcome == "disposition" and not data.get("disposition_reason"):
             self.add_error("disposition_reason", _("Choose a reason from the list."))
+        if outcome == "attached" and not (data.get("order_number") or "").strip():
+            self.add_error("order_number", _("Type the number of the open order."))
         return data
 
 

@@ -133,6 +133,7 @@ def letter_record(request, pk: int):
             outcome=cd["outcome"],
             answer_text=(cd.get("answer_text") or "").strip(),
             disposition_reason=cd.get("disposition_reason") or "",
+            order_number=cd.get("order_number") or "",
         )
 
     result = run_action(request, form, call)
@@ -140,6 +141,12 @@ def letter_record(request, pk: int):
         letter.refresh_from_db()
         return _detail(request, letter, form=form, status=422)
     _letter, contact, order, code = result
+    if order is not None and code is None:
+        messages.success(
+            request,
+            _("The letter is attached to work order %(number)s as a repeat contact.") % {"number": order.number},
+        )
+        return redirect("consoles:order", order.pk)
     if order is not None:
         messages.success(
             request,
