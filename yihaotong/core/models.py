@@ -4,10 +4,123 @@ from __future__ import annotations
 
 import copy
 
-from django.db import models
+from django.db import connections, models
 
 
-class SavesChangedFields(models.Model):
+class CompiledWrites(models.Model):
+    """Insert and update rows with SQL compiled once per model, column list and connection.
+
+    The actions write a handful of rows each (an event, notifications, an assignment, the order); Django
+    builds and compiles a fresh INSERT or UPDATE query for every row, which cost more CPU than the database
+    spent running it (decision 0009). This mixin hooks ``Model._do_insert`` and ``Model._do_update``, the two
+    places where ``save()`` hands the row to the query compiler: the statement is compiled by the ORM the
+    first time and kept with the places of its parameters; later rows only have their values prepared by
+    their fields (``pre_save``, ``get_db_prep_save``: the same conversions the ORM makes) and run. Anything
+    out of the ordinary (expressions as values, fields with their own placeholders, raw saves, another
+    shape of RETURNING) takes Django's own path. ``save()`` itself, its signals and its checks are Django's.
+    """
+
+    class Meta:
+        abstract = True
+
+    def _do_insert(self, manager, using, fields, returning_fields, raw):
+        compiled = None if raw else _compiled_insert(type(self), using, fields, returning_fields)
+        if compiled is None:
+            return super()._do_insert(manager, using, fields, returning_fields, raw)
+        connection = connections[using]
+        params = []
+        for field in fields:
+            value = field.get_db_prep_save(field.pre_save(self, add=True), connection=connection)
+            if hasattr(value, "resolve_expression") or hasattr(value, "as_sql"):
+                return super()._do_insert(manager, using, fields, returning_fields, raw)
+            params.append(value)
+        sql, returning_params, converters, compiler = compiled
+        with connection.cursor() as cursor:
+            cursor.execute(sql, (*params, *returning_params))
+            if not returning_fields:
+                return []
+            if returning_params is not None and connection.features.can_return_columns_from_insert:
+                rows = [connection.ops.fetch_returned_insert_columns(cursor, returning_params)]
+            else:
+                rows = [(connection.ops.last_insert_id(cursor, self._meta.db_table, returning_fields[0].column),)]
+        if converters:
+            rows = list(compiler.apply_converters(rows, converters))
+        return rows
+
+    def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update):
+        if not values or self._meta.select_on_save or base_qs.query.where:
+            return super()._do_update(base_qs, using, pk_val, values, update_fields, forced_update)
+        connection = connections[using]
+        params = []
+        for field, _model, value in values:
+            if hasattr(value, "resolve_expression") or hasattr(field, "get_placeholder"):
+                return super()._do_update(base_qs, using, pk_val, values, update_fields, forced_update)
+            if hasattr(value, "prepare_database_save"):
+                if not field.remote_field:
+                    return super()._do_update(base_qs, using, pk_val, values, update_fields, forced_update)
+                value = value.prepare_database_save(field)
+            value = field.get_db_prep_save(value, connection=connection)
+            if hasattr(value, "as_sql"):
+                return super()._do_update(base_qs, using, pk_val, values, update_fields, forced_update)
+            params.append(value)
+        pk = self._meta.pk
+        sql = _compiled_update(type(self), using, tuple(field.column for field, _m, _v in values))
+        params.append(pk.get_db_prep_value(pk_val, connection))
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.rowcount > 0
+
+
+_INSERT_SQL: dict[tuple, tuple | None] = {}
+_UPDATE_SQL: dict[tuple, str] = {}
+
+
+def _compiled_insert(model, using, fields, returning_fields):
+    """Return (sql, returning params, converters, compiler) of a one-row INSERT, or None for Django's path."""
+    connection = connections[using]
+    key = (model, using, id(connection), tuple(fields), tuple(returning_fields or ()))
+    try:
+        return _INSERT_SQL[key]
+    except KeyError:
+        pass
+    hit = None
+    if fields and not any(hasattr(f, "get_placeholder") for f in fields):
+        qn = connection.ops.quote_name
+        head = "%s %s (%s) VALUES (%s)" % (  # noqa: UP031 - the same text as SQLInsertCompiler.as_sql
+            connection.ops.insert_statement(on_conflict=None),
+            qn(model._meta.db_table),
+            ", ".join(qn(f.column) for f in fields),
+            ", ".join(["%s"] * len(fields)),
+        )
+        returning_params = ()
+        compiler = model._base_manager.none().query.get_compiler(using=using)
+        converters = {}
+        if returning_fields:
+            converters = compiler.get_converters([f.get_col(model._meta.db_table) for f in returning_fields])
+            if connection.features.can_return_columns_from_insert:
+                r_sql, returning_params = connection.ops.return_insert_columns(returning_fields)
+                returning_params = tuple(returning_params)
+                if r_sql:
+                    head = f"{head} {r_sql}"
+        hit = (head, returning_params, converters, compiler)
+    _INSERT_SQL[key] = hit
+    return hit
+
+
+def _compiled_update(model, using, columns: tuple[str, ...]) -> str:
+    connection = connections[using]
+    key = (model, using, id(connection), columns)
+    sql = _UPDATE_SQL.get(key)
+    if sql is None:
+        qn = connection.ops.quote_name
+        table = qn(model._meta.db_table)
+        sets = ", ".join(f"{qn(c)} = %s" for c in columns)
+        sql = f"UPDATE {table} SET {sets} WHERE {table}.{qn(model._meta.pk.column)} = %s"  # noqa: S608
+        _UPDATE_SQL[key] = sql
+    return sql
+
+
+class SavesChangedFields(CompiledWrites):
     """Save only the columns that changed since the row was loaded (or last saved).
 
     The actions load a row under a lock, change a few fields and save it; writing back all fifty columns

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from yihaotong.core.errors import register_labels
-from yihaotong.core.models import SavesChangedFields
+from yihaotong.core.models import CompiledWrites, SavesChangedFields
 
 from . import states as S
 
@@ -389,7 +389,7 @@ class Application(SavesChangedFields):
         return f"{self._meta.verbose_name} #{self.pk} ({self.order_id})"
 
 
-class Supervision(models.Model):
+class Supervision(CompiledWrites):
     """催办 / 督办 / 挂牌督办 of an order."""
 
     order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="supervisions")
@@ -415,7 +415,7 @@ class CallbackOutcome(models.TextChoices):
     WRONG_NUMBER = "wrong_number", _("Wrong number")
 
 
-class Callback(models.Model):
+class Callback(CompiledWrites):
     """回访: one attempt to call the requester back, and what they said."""
 
     order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="callbacks")
@@ -443,7 +443,7 @@ class Callback(models.Model):
         return f"{self._meta.verbose_name} #{self.pk} ({self.order_id})"
 
 
-class ContactLog(models.Model):
+class ContactLog(CompiledWrites):
     """Who called the requester, when, and what came of it."""
 
     order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="contact_logs")
@@ -462,7 +462,7 @@ class ContactLog(models.Model):
         return f"{self._meta.verbose_name} #{self.pk} ({self.order_id})"
 
 
-class Note(models.Model):
+class Note(CompiledWrites):
     """An internal note on an order (never public)."""
 
     order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="notes")
@@ -484,7 +484,7 @@ def attachment_path(instance, filename: str) -> str:
     return f"attachments/{timezone.now():%Y/%m}/{instance.order_id}/{filename}"
 
 
-class Attachment(models.Model):
+class Attachment(CompiledWrites):
     order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(upload_to=attachment_path)
     name = models.CharField(_("name"), max_length=200)
@@ -507,7 +507,7 @@ class AppendOnlyError(RuntimeError):
     pass
 
 
-class Event(models.Model):
+class Event(CompiledWrites):
     """The append-only audit trail of an order: every change, with actor, time, from/to, reason, payload."""
 
     order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="events", db_index=False)
