@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -97,32 +98,51 @@ def _repeat(transfer: Transfer, inp: TransferInput, now: datetime) -> Outcome:
         return Outcome(RowResult.UNCHANGED, transfer)
     transfer.upstream_due = due
     transfer.updated_at = now
-    transfer.save(update_fields=["upstream_due", "updated_at"])
+    Transfer.objects.filter(pk=transfer.pk).update(upstream_due=due, updated_at=now)
     return Outcome(RowResult.UPDATED, transfer)
 
 
-def _apply(actor, platform: Platform, inp: TransferInput, now: datetime, batch: ImportBatch | None) -> Outcome:
-    """Apply one checked row inside the caller's transaction (in a savepoint of its own)."""
-    lookup = Transfer.objects.select_for_update().select_related("order")
-    existing = lookup.filter(platform=platform, upstream_id=inp.upstream_id).first()
+def _lock_platform(platform: Platform) -> None:
+    """The writers of one platform's transfers take its row lock: two of them never insert the same
+    upstream id at once (the unique constraint stays as the last word)."""
+    Platform.objects.select_for_update().filter(pk=platform.pk).values_list("pk", flat=True).first()
+
+
+def _create(actor, platform: Platform, inp: TransferInput, now: datetime, batch: ImportBatch | None) -> Transfer:
+    """Make the order (its own savepoint: a refused order writes nothing) and the unsaved Transfer row."""
+    order, _code = do_create_order(actor, _order_input(platform, inp), accepted=False, now=now)
+    return Transfer(
+        platform=platform,
+        upstream_id=inp.upstream_id,
+        order=order,
+        upstream_due=inp.due(),
+        content=inp.content(),
+        received_at=now,
+        updated_at=now,
+        batch=batch,
+    )
+
+
+def _existing(platform: Platform, upstream_id: str) -> Transfer | None:
+    return (
+        Transfer.objects.select_for_update()
+        .select_related("order")
+        .filter(platform=platform, upstream_id=upstream_id)
+        .first()
+    )
+
+
+def _apply(actor, platform: Platform, inp: TransferInput, now: datetime) -> Outcome:
+    """Apply one checked row (the caller holds the platform lock, inside a transaction)."""
+    existing = _existing(platform, inp.upstream_id)
     if existing is not None:
         return _repeat(existing, inp, now)
     try:
         with transaction.atomic():
-            order, _code = do_create_order(actor, _order_input(platform, inp), accepted=False, now=now)
-            transfer = Transfer.objects.create(
-                platform=platform,
-                upstream_id=inp.upstream_id,
-                order=order,
-                upstream_due=inp.due(),
-                content=inp.content(),
-                received_at=now,
-                updated_at=now,
-                batch=batch,
-            )
+            transfer = _create(actor, platform, inp, now, None)
+            transfer.save()
     except IntegrityError:
-        # A twin request inserted the same upstream id first (it has committed by now: the insert waited).
-        existing = lookup.filter(platform=platform, upstream_id=inp.upstream_id).first()
+        existing = _existing(platform, inp.upstream_id)
         if existing is None:
             raise
         return _repeat(existing, inp, now)
@@ -143,8 +163,9 @@ def do_receive_transfer(actor, row: dict, *, now: datetime | None = None) -> Out
             "transfer rejected: platform=%s upstream_id=%r errors=%s", platform.code, row.get("upstream_id"), errors
         )
         raise Invalid(gettext_noop("The transferred row is not valid."), errors=errors)
+    _lock_platform(platform)
     try:
-        outcome = _apply(actor, platform, inp, now, None)
+        outcome = _apply(actor, platform, inp, now)
     except Invalid as exc:  # the order's own rules (e.g. a phone number needed)
         log.warning(
             "transfer rejected: platform=%s upstream_id=%r errors=%s", platform.code, inp.upstream_id, exc.errors
@@ -252,32 +273,9 @@ def do_run_import(batch_id: int, *, now: datetime | None = None, chunk: int = CH
         batch.state = BatchState.RUNNING
         batch.started_at = batch.started_at or timezone.now()
         batch.save(update_fields=["state", "started_at"])
-    actor = batch.uploaded_by
-    platform = batch.platform
     try:
-        while True:
-            with transaction.atomic():
-                pending = list(
-                    ImportRow.objects.select_for_update()
-                    .filter(batch_id=batch_id, result=RowResult.PENDING)
-                    .order_by("line")[:chunk]
-                )
-                if not pending:
-                    break
-                counts = {r: 0 for r in RowResult.values}
-                for row in pending:
-                    _run_row(actor, platform, batch, row, now or timezone.now())
-                    counts[row.result] += 1
-                ImportRow.objects.bulk_update(pending, ["result", "errors", "order"])
-                ImportBatch.objects.filter(pk=batch_id).update(
-                    processed=batch.processed + len(pending),
-                    created=batch.created + counts[RowResult.CREATED],
-                    updated=batch.updated + counts[RowResult.UPDATED],
-                    unchanged=batch.unchanged + counts[RowResult.UNCHANGED],
-                    conflicts=batch.conflicts + counts[RowResult.CONFLICT],
-                    rejected=batch.rejected + counts[RowResult.REJECTED],
-                )
-                batch.refresh_from_db()
+        while _run_chunk(batch, now, chunk):
+            pass
     except Exception as exc:
         log.exception("import failed: batch=%s", batch_id)
         ImportBatch.objects.filter(pk=batch_id).update(state=BatchState.FAILED, error=str(exc)[:2000])
@@ -296,19 +294,65 @@ def do_run_import(batch_id: int, *, now: datetime | None = None, chunk: int = CH
     return batch
 
 
-def _run_row(actor, platform, batch, row: ImportRow, now: datetime) -> None:
-    inp = TransferInput(**row.data)
-    try:
-        with transaction.atomic():
-            outcome = _apply(actor, platform, inp, now, batch)
-    except DomainError as exc:
-        row.result = RowResult.REJECTED
-        errors = exc.errors or {"__all__": [exc.message]}
-        row.errors = _plain(errors)
-        return
-    row.result = outcome.result
-    row.errors = _plain(outcome.errors)
-    row.order = outcome.order
+@transaction.atomic
+def _run_chunk(batch: ImportBatch, now: datetime | None, chunk: int) -> bool:
+    """Apply the next ``chunk`` pending rows in one transaction; return False when none was left.
+
+    The upstream ids already known are read in one query; new rows make their order through
+    ``do_create_order`` (a savepoint each), and their Transfer rows are inserted together at the end,
+    under the platform lock so that no other writer can insert the same ids meanwhile.
+    """
+    pending = list(
+        ImportRow.objects.select_for_update()
+        .filter(batch_id=batch.pk, result=RowResult.PENDING)
+        .order_by("line")[:chunk]
+    )
+    if not pending:
+        return False
+    platform, actor = batch.platform, batch.uploaded_by
+    _lock_platform(platform)
+    inputs = {row.pk: TransferInput(**row.data) for row in pending}
+    known = {
+        t.upstream_id: t
+        for t in Transfer.objects.select_for_update()
+        .select_related("order")
+        .only("id", "upstream_id", "upstream_due", "content", "order__id", "order__number", "order__state")
+        .filter(platform=platform, upstream_id__in=[i.upstream_id for i in inputs.values()])
+    }
+    new_transfers = []
+    for row in pending:
+        inp = inputs[row.pk]
+        at = now or timezone.now()
+        try:
+            if inp.upstream_id in known:
+                outcome = _repeat(known[inp.upstream_id], inp, at)
+            else:
+                transfer = _create(actor, platform, inp, at, batch)
+                new_transfers.append(transfer)
+                outcome = Outcome(RowResult.CREATED, transfer)
+        except DomainError as exc:
+            row.result = RowResult.REJECTED
+            row.errors = _plain(exc.errors or {"__all__": [exc.message]})
+            continue
+        row.result = outcome.result
+        row.errors = _plain(outcome.errors)
+        row.order = outcome.order
+    Transfer.objects.bulk_create(new_transfers)
+    # The report rows: written again in one statement rather than updated one by one.
+    ImportRow.objects.filter(pk__in=[r.pk for r in pending]).delete()
+    ImportRow.objects.bulk_create(pending)
+    counts = {r: 0 for r in RowResult.values}
+    for row in pending:
+        counts[row.result] += 1
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        processed=F("processed") + len(pending),
+        created=F("created") + counts[RowResult.CREATED],
+        updated=F("updated") + counts[RowResult.UPDATED],
+        unchanged=F("unchanged") + counts[RowResult.UNCHANGED],
+        conflicts=F("conflicts") + counts[RowResult.CONFLICT],
+        rejected=F("rejected") + counts[RowResult.REJECTED],
+    )
+    return True
 
 
 # ---------------------------------------------------------------------------------------------------------
