@@ -184,3 +184,38 @@ def test_wrong_query_codes_are_throttled(phone):
     )
     assert "/track/" + order.number not in page.url
     shot(page, "05-throttled")
+
+
+def test_public_knowledge_base_on_a_phone(phone, settings):
+    from tests.kb.util import SCHOOL, publish
+    from yihaotong.kb.search import invalidate_index
+    from yihaotong.kb.selectors import helpful_counts
+
+    settings.KB_INDEX_POLL_SECONDS = 0
+    invalidate_index()
+    cast = build_cast()
+    baby = publish(cast)
+    school = publish(cast, **SCHOOL)
+    publish(cast, title="内部口径：入学材料特殊情况", category="EDU-01-01", visibility="internal")
+    page = phone
+    page.goto(page.base + "/portal/kb/")
+    expect(page.locator("[data-testid=kb-list]")).to_contain_text(school.title)
+    expect(page.locator("main")).not_to_contain_text("内部口径")
+    page.fill("#kb-q", "孩子上小学要准备什么材料")
+    page.press("#kb-q", "Enter")
+    expect(page.locator("[data-testid=kb-results] li").first).to_contain_text(school.title)
+    fits_width(page)
+    shot(page, "06-kb-search")
+    page.locator("[data-testid=kb-results] a", has_text=school.title).click()
+    expect(page.locator("h1")).to_have_text(school.title)
+    page.click("[data-testid=helpful-yes]")
+    expect(page.locator("[data-testid=voted]")).to_contain_text(tr("Thank you! Glad it helped."))
+    assert helpful_counts([school.pk]) == {school.pk: (1, 0)}
+    shot(page, "07-kb-article")
+    # The submit form suggests the article while the citizen types.
+    page.goto(page.base + "/portal/submit/")
+    page.fill("#id_subject", "新生儿医保怎么办")
+    page.type("#id_text", "孩子刚出生怎么买医保")
+    expect(page.locator("[data-testid=kb-hits]")).to_contain_text(baby.title)
+    shot(page, "08-suggestions")
+    invalidate_index()

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -54,6 +55,16 @@ class SubmitForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["request_type"].choices = request_type_choices()
+        # While the citizen types, the public KB answers that may already help appear below (htmx).
+        suggest = {
+            "hx-get": reverse("portal:kb_suggest"),
+            "hx-trigger": "input changed delay:500ms",
+            "hx-include": "#id_subject, #id_text",
+            "hx-target": "#kb-hits",
+            "hx-sync": "#kb-hits:replace",
+        }
+        self.fields["subject"].widget.attrs.update(suggest)
+        self.fields["text"].widget.attrs.update(suggest)
 
     def clean_phone(self):
         mobile = mobile_or_none(self.cleaned_data["phone"])
