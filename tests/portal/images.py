@@ -38,3 +38,20 @@ def png(width: int = 4, height: int = 3, *, metadata: bool = True) -> bytes:
         chunks.append(_chunk(b"tEXt", b"Author\0Zhang3"))
     chunks += [_chunk(b"IDAT", zlib.compress(raw)), _chunk(b"IEND", b"")]
     return b"\x89PNG\r\n\x1a\n" + b"".join(chunks)
+
+
+WEBP = base64.b64decode(
+    "UklGRloAAABXRUJQVlA4WAoAAAAAAAAABwAABQAAVlA4IDwAAADwAQCdASoIAAYAAsBMJbACdLoAArosJsAA/ulOmYCTGuEmr/Eo"
+    "/dCmgoxt7/4mB/47p3hEa/Yb7DeGgAA="
+)
+
+
+def webp_with_exif() -> bytes:
+    """The WebP (VP8X) with an EXIF chunk and its flag set."""
+    body = b"MM\0*" + GPS_MARK
+    chunk = b"EXIF" + struct.pack("<I", len(body)) + body + (b"\0" if len(body) & 1 else b"")
+    payload = WEBP[12:]
+    vp8x = bytearray(payload[:18])
+    vp8x[8] |= 0x08
+    data = b"WEBP" + bytes(vp8x) + payload[18:] + chunk
+    return b"RIFF" + struct.pack("<I", len(data)) + data

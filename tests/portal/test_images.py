@@ -40,3 +40,14 @@ def test_non_images_and_broken_images_are_rejected(data):
 def test_oversized_is_rejected():
     with pytest.raises(BadImage):
         clean_image(JPEG + b"\0" * (5 * 1024 * 1024))
+
+
+def test_webp_metadata_is_removed():
+    from tests.portal.images import WEBP, webp_with_exif
+
+    assert clean_image(WEBP).data == WEBP
+    img = clean_image(webp_with_exif())
+    assert img.content_type == "image/webp" and (img.width, img.height) == (8, 6)
+    assert GPS_MARK not in img.data and b"EXIF" not in img.data
+    assert img.data[20] & 0x08 == 0  # the EXIF flag is cleared
+    assert img.data == WEBP
