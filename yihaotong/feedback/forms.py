@@ -100,12 +100,20 @@ class OutcomeForm(FeedbackForm):
         label=_("Rectification deadline"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
-    def __init__(self, *args, case_id: int | None = None, **kwargs):
+    def __init__(self, *args, case_id: int | None = None, unit_choices=None, **kwargs):
         if case_id is not None:
             kwargs.setdefault("auto_id", f"id_case{case_id}_%s")
         super().__init__(*args, **kwargs)
-        units = Unit.objects.filter(is_active=True, kind__in=[UnitKind.DEPARTMENT, UnitKind.STREET]).order_by("code")
-        self.fields["unit"].choices = [("", _("The lead unit")), *[(u.pk, u.name) for u in units.only("pk", "name")]]
+        self.fields["unit"].choices = [
+            ("", _("The lead unit")),
+            *(unit_choices if unit_choices is not None else unit_options()),
+        ]
+
+
+def unit_options() -> list[tuple[int, str]]:
+    """Units that can be asked to rectify (one query; a page with several outcome forms reads it once)."""
+    units = Unit.objects.filter(is_active=True, kind__in=[UnitKind.DEPARTMENT, UnitKind.STREET]).order_by("code")
+    return [(u.pk, u.name) for u in units.only("pk", "name")]
 
 
 class RectFilterForm(forms.Form):

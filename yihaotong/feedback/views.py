@@ -162,12 +162,14 @@ def _session_context(request, session: ReviewSession, failures: dict | None = No
         .order_by("id")
     )
     rows = []
+    unit_choices = F.unit_options() if manager and session.state == SessionState.OPEN and cases else []
     for case in cases:
         mine = next((s for s in case.scores.all() if seat and s.member_id == seat.pk), None)
         form = None
         if manager and session.state == SessionState.OPEN:
             form = failures.get(("outcome", case.pk)) or F.OutcomeForm(
                 case_id=case.pk,
+                unit_choices=unit_choices,
                 initial={
                     "outcome": case.outcome,
                     "note": case.outcome_note,
