@@ -282,3 +282,14 @@ def test_pages_are_rate_limited_too(client, cast, monkeypatch):
 
     monkeypatch.setattr(views, "PAGES_PER_MINUTE", limits.Limit("portal-get-test", 3, 60))
     assert [client.get("/portal/kb/").status_code for _ in range(4)] == [200, 200, 200, 429]
+
+
+def test_client_address_behind_a_trusted_proxy(rf, settings):
+    from yihaotong.portal.views import client_ip
+
+    req = rf.get("/portal/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.9, 10.0.0.2")
+    assert client_ip(req) == "10.0.0.2"  # no proxy trusted: the header is ignored
+    settings.PORTAL_TRUSTED_PROXIES = ["10.0.0.2"]
+    assert client_ip(req) == "203.0.113.9"
+    spoofed = rf.get("/portal/", REMOTE_ADDR="198.51.100.7", HTTP_X_FORWARDED_FOR="1.2.3.4")
+    assert client_ip(spoofed) == "198.51.100.7"

@@ -211,6 +211,8 @@ SMS_GATEWAY_TIMEOUT = float(os.environ.get("SMS_GATEWAY_TIMEOUT", "5"))
 SMS_FILE_PATH = os.environ.get("SMS_FILE_PATH", str(VAR_DIR / "sms.jsonl"))
 # The portal's address in messages (links to opt out of SMS).
 PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000")
+# Reverse proxies in front of the site: the portal's rate limits then key on X-Forwarded-For.
+PORTAL_TRUSTED_PROXIES = [p.strip() for p in os.environ.get("PORTAL_TRUSTED_PROXIES", "").split(",") if p.strip()]
 
 LOGGING = {
     "version": 1,

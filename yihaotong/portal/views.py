@@ -7,6 +7,7 @@ import functools
 import hashlib
 import time
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -42,7 +43,17 @@ TRACKED_FOR = 30 * 60
 
 
 def client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    """The client's address: REMOTE_ADDR, or behind a trusted reverse proxy (``PORTAL_TRUSTED_PROXIES``)
+    the last address in X-Forwarded-For that is not one of the proxies."""
+    remote = request.META.get("REMOTE_ADDR", "") or "unknown"
+    trusted = set(getattr(settings, "PORTAL_TRUSTED_PROXIES", ()) or ())
+    if remote not in trusted:
+        return remote
+    hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
+    for hop in reversed(hops):
+        if hop not in trusted:
+            return hop[:64]
+    return remote
 
 
 def _throttled(request, exc: DomainError):
