@@ -127,3 +127,23 @@ def test_a_call_id_reused_with_another_caller_is_a_conflict(cast, hook):
     assert r.status_code == 409
     call = Call.objects.get(call_id="c-8")
     assert call.state == "ringing" and call.events.count() == 1
+
+
+def test_a_call_that_rang_out_without_an_end_becomes_missed(cast, hook):
+    from yihaotong.telephony.actions import do_expire_unanswered
+    from yihaotong.telephony.tasks import expire_unanswered_calls
+
+    hook(call_id="r-1", event="ringing", caller=CALLER, at=at(0))  # ten minutes ago
+    hook(call_id="r-2", event="ringing", caller="13900000000")  # just now
+    assert do_expire_unanswered(now=BASE + timedelta(minutes=5)) == 0
+    assert expire_unanswered_calls.call_local() == 1
+    assert Call.objects.get(call_id="r-1").state == "missed"
+    assert Call.objects.get(call_id="r-2").state == "ringing"
+    hook(call_id="r-1", event="ringing", caller=CALLER, at=at(0))  # a replay changes nothing
+    assert Call.objects.get(call_id="r-1").state == "missed"
+    hook(call_id="r-1", event="ended", caller=CALLER, at=at(30))
+    assert Call.objects.get(call_id="r-1").state == "missed"
+    # An answer reported late still counts.
+    hook(call_id="r-1", event="answered", caller=CALLER, agent="operator", at=at(5))
+    call = Call.objects.get(call_id="r-1")
+    assert call.state == "ended" and call.duration == 25

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -92,6 +93,8 @@ def _settle(call: Call) -> None:
         call.state = CallState.ENDED if call.answered_at else CallState.MISSED
     elif call.answered_at:
         call.state = CallState.ANSWERED
+    elif call.pk and CallEvent.objects.filter(call=call, kind=CallEventKind.EXPIRED).exists():
+        call.state = CallState.MISSED  # rang out earlier (see do_expire_unanswered)
     else:
         call.state = CallState.RINGING
     if call.answered_at and call.ended_at:
@@ -132,6 +135,30 @@ def do_record_call_event(actor, report: CallReport, *, now: datetime | None = No
     _settle(call)
     call.save()
     return call, True
+
+
+# A call still ringing this long after it began was not answered, whether or not its end was reported.
+RING_OUT_AFTER = timedelta(minutes=10)
+
+
+@transaction.atomic
+def do_expire_unanswered(*, now: datetime | None = None, after: timedelta = RING_OUT_AFTER) -> int:
+    """Count calls that rang and were never answered nor reported ended (a lost event) as missed, so they
+    reach the call-back list. An answer reported later still makes the call answered."""
+    now = now or timezone.now()
+    cutoff = now - after
+    stale = (
+        Call.objects.filter(state=CallState.RINGING)
+        .filter(Q(rang_at__lt=cutoff) | Q(rang_at__isnull=True, created_at__lt=cutoff))
+        .select_for_update(skip_locked=True)
+    )
+    count = 0
+    for call in stale:
+        call.state = CallState.MISSED
+        call.save(update_fields=["state"])
+        CallEvent.objects.create(call=call, kind=CallEventKind.EXPIRED, at=now, received_at=now)
+        count += 1
+    return count
 
 
 @transaction.atomic

@@ -21,6 +21,7 @@ class CallEventKind(models.TextChoices):
     # Written by our actions, not by the telephony server.
     LINKED = "linked", _("Linked to a contact")
     CALLED_BACK = "called_back", _("Called back")
+    EXPIRED = "expired", _("Rang out (no end reported)")
 
 
 WEBHOOK_EVENTS = (CallEventKind.RINGING, CallEventKind.ANSWERED, CallEventKind.ENDED)
