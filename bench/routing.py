@@ -49,6 +49,8 @@ VARIANTS: dict[str, dict] = {
     "char13_word1_unbalanced": dict(word_ngram=(1, 1), word_max_features=50_000, class_weight=None),
     "char13_word1_cap600": dict(word_ngram=(1, 1), word_max_features=50_000, max_chars=600),
     "char13_word1_cap2000": dict(word_ngram=(1, 1), word_max_features=50_000, max_chars=2000),
+    # NB-SVM beside the SVM, standardised scores added (folded into one linear model).
+    "chosen_nbsvm": dict(nbsvm=True),
 }
 
 DATASETS = {
@@ -79,6 +81,8 @@ def main(argv=None) -> int:
     out: dict = {
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
         "split": args.split,
+        # The machine is shared: wall-clock latency depends on its load (CPU-time percentiles do not).
+        "load_average_start": [round(x, 2) for x in os.getloadavg()],
         "chosen": ModelConfig().as_dict(),
         "results": {},
     }
@@ -95,6 +99,7 @@ def main(argv=None) -> int:
             result = evaluate(*train, *test, config=config, details=True)
             log(f"  {json.dumps(result)}")
             out["results"][dataset][name] = result
+    out["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     text = json.dumps(out, ensure_ascii=False, indent=2)
     print(text)
     if args.json_out:

@@ -183,6 +183,20 @@ def test_the_single_text_path_computes_what_the_vectorizers_compute(model, text)
         assert set(got.words) == positive_words
 
 
+def test_nbsvm_beside_the_svm_is_one_linear_model():
+    texts, labels = texts_and_labels(20)
+    m = TextClassifier(ModelConfig(nbsvm=True)).fit(texts, labels)
+    assert len(m.metrics["score_scales"]) == 2 and all(s > 0 for s in m.metrics["score_scales"])
+    assert TextClassifier().fit(texts, labels).metrics["score_scales"] == [1.0]
+    text = "孩子九月上小学，一年级入学报名需要什么材料？"
+    top = m.top(text, k=3, explain=100)
+    assert top[0].label == "EDU-01" and top[0].words
+    for got, (label, confidence, positive_words) in zip(top, _reference_top(m, text), strict=True):
+        assert got.label == label and got.confidence == pytest.approx(confidence, abs=1e-4)
+        assert set(got.words) == positive_words
+    assert m.predict(["垃圾桶满了好几天没人清运，很臭"]) == ["CMG-02"]
+
+
 def test_weight_rows_of_a_pruned_matrix(model):
     texts, labels = texts_and_labels(10)
     pruned = TextClassifier(ModelConfig(max_weights=300)).fit(texts, labels)

@@ -65,6 +65,10 @@ class ModelConfig:
     max_weights: int = 2_000_000  # larger weight matrices keep only their largest weights (memory, blob size)
     grid_max_classes: int = 20  # more classes: no C grid (one hold-out fit with the last C), to bound training time
     seed: int = 0
+    # NB-SVM beside the SVM (standardised scores added; one linear model at prediction time), see 0007.
+    nbsvm: bool = False
+    nb_c: float = 0.3
+    nb_alpha: float = 1.0
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -241,6 +245,44 @@ class TextClassifier:
 
     # --- training -----------------------------------------------------------------------------------------
 
+    def _fit_parts(self, X: sp.csr_matrix, y: np.ndarray, c: float) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Fit the linear models whose standardised scores are added up: the SVM, and NB-SVM when configured."""
+        parts = [self._fit_linear(X, y, c)]
+        if self.config.nbsvm:
+            parts.append(self._fit_nbsvm(X, y))
+        return parts
+
+    @staticmethod
+    def _combine(parts: list[tuple[np.ndarray, np.ndarray]], scales: list[float]) -> tuple[np.ndarray, np.ndarray]:
+        """Return one linear model: the sum of the parts' weights and intercepts, each divided by its score scale."""
+        W = sum(p[0].astype(np.float64) / s for p, s in zip(parts, scales, strict=True))
+        b = sum(p[1] / s for p, s in zip(parts, scales, strict=True))
+        return np.asarray(W, dtype=np.float32), np.asarray(b, dtype=np.float64)
+
+    def _fit_nbsvm(self, X: sp.csr_matrix, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """NB-SVM (Wang & Manning 2012): per class, a binary linear SVM on the features scaled by their
+        naive-Bayes log-count ratio (class vs rest, on feature presence); folded back into plain weights
+        (ratio × SVM weight), so that prediction stays one sparse dot product."""
+        from sklearn.svm import LinearSVC
+
+        cfg = self.config
+        present = X.copy()
+        present.data[:] = 1.0
+        total = np.asarray(present.sum(axis=0)).ravel()
+        W = np.zeros((len(self.classes_), X.shape[1]), dtype=np.float32)
+        b = np.full(len(self.classes_), -10.0)
+        for row, label in enumerate(self.classes_):
+            mask = y == label
+            if not mask.any() or mask.all():
+                continue
+            p = np.asarray(present[mask].sum(axis=0)).ravel() + cfg.nb_alpha
+            q = total - p + 2 * cfg.nb_alpha
+            ratio = np.log((p / p.sum()) / (q / q.sum()))
+            svm = LinearSVC(C=cfg.nb_c, class_weight=cfg.class_weight, random_state=cfg.seed)
+            svm.fit(X.multiply(ratio).tocsr(), mask.astype(int))
+            W[row], b[row] = svm.coef_[0] * ratio, svm.intercept_[0]
+        return W, b
+
     def _fit_linear(self, X: sp.csr_matrix, y: np.ndarray, c: float) -> tuple[np.ndarray, np.ndarray]:
         """Fit the one-vs-rest linear SVM; return (weights, intercepts) with a row per class of ``classes_``.
 
@@ -308,17 +350,20 @@ class TextClassifier:
         self.n_char_ = Xc.shape[1]
 
         split = self._split(y)
-        best_c, temperature, holdout = cfg.c_grid[-1], 0.3, {}
+        best_c, temperature, holdout, scales = cfg.c_grid[-1], 0.3, {}, []
         if split is not None:
             train, hold = split
             y_hold = np.searchsorted(self.classes_, y[hold])
             results = []
             grid = cfg.c_grid if len(self.classes_) <= cfg.grid_max_classes else cfg.c_grid[-1:]
             for c in grid:
-                scores = self._scores(*self._fit_linear(X[train], y[train], c), X[hold])
+                part_scores = [self._scores(W, b, X[hold]) for W, b in self._fit_parts(X[train], y[train], c)]
+                # One model: its own scores. Several: each standardised (divided by its scores' spread).
+                part_scales = [float(s.std()) or 1.0 for s in part_scores] if len(part_scores) > 1 else [1.0]
+                scores = sum(s / sd for s, sd in zip(part_scores, part_scales, strict=True))
                 f1 = macro_f1(self.classes_[y_hold], self.classes_[scores.argmax(1)])
-                results.append((f1, c, scores))
-            f1, best_c, scores = max(results, key=lambda r: r[0])
+                results.append((f1, c, scores, part_scales))
+            f1, best_c, scores, scales = max(results, key=lambda r: r[0])
             temperature = fit_temperature(scores, y_hold)
             top3 = np.argsort(-scores, axis=1)[:, :3]
             holdout = {
@@ -326,9 +371,12 @@ class TextClassifier:
                 "macro_f1": round(f1, 4),
                 "accuracy": round(float((scores.argmax(1) == y_hold).mean()), 4),
                 "top3_accuracy": round(float((top3 == y_hold[:, None]).any(1).mean()), 4),
-                "by_c": {str(c): round(r, 4) for r, c, _ in results},
+                "by_c": {str(c): round(r, 4) for r, c, _s, _sd in results},
             }
-        W, b = self._fit_linear(X, y, best_c)
+        parts = self._fit_parts(X, y, best_c)
+        if split is None and len(parts) > 1:  # no hold-out: the score scales of the training data
+            scales = [float(self._scores(W, b, X).std()) or 1.0 for W, b in parts]
+        W, b = self._combine(parts, scales) if len(parts) > 1 else parts[0]
         if W.size > cfg.max_weights:  # keep exactly the max_weights largest weights
             flat = W.ravel()
             flat[np.argpartition(np.abs(flat), W.size - cfg.max_weights)[: W.size - cfg.max_weights]] = 0
@@ -343,6 +391,7 @@ class TextClassifier:
             "n_classes": int(len(self.classes_)),
             "n_features": int(X.shape[1]),
             "c": best_c,
+            "score_scales": [round(x, 4) for x in scales],
             "temperature": round(temperature, 4),
             "holdout": holdout,
             "train_s": round(time.perf_counter() - started, 2),
