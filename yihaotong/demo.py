@@ -210,6 +210,9 @@ def seed_demo(
     from yihaotong.feedback.demo import seed_feedback_demo
 
     counts.update(seed_feedback_demo(users, now, password=DEMO_PASSWORD, quiet=quiet))
+    from yihaotong.channels.demo import seed_channels_demo
+
+    counts.update(seed_channels_demo(now))
     counts.update(stats)
     if not quiet:
         print(f"Demo data: {stats['orders']} orders, {stats['contacts']} direct answers.")
