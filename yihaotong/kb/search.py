@@ -37,6 +37,9 @@ VALIDITY = ("current", "all", "expired")
 _lock = threading.RLock()
 _index: SearchIndex | None = None
 _checked_at = 0.0
+# Category and unit names as hits show them: read again at every poll, so a rename in the directory
+# shows within the poll interval without touching the index.
+_names: tuple[dict[int, str], dict[int, str]] = ({}, {})
 
 
 @dataclass
@@ -161,6 +164,7 @@ def get_index() -> SearchIndex:
     if _index is not None and now - _checked_at < interval:
         return _index
     with _lock:
+        _load_names()
         state = IndexState.objects.filter(pk=1).values("version", "analysis_version").first() or {}
         version, analysis = state.get("version", 0), state.get("analysis_version", 0)
         if _index is None or analysis != _index.analysis_version or version < _index.version:
@@ -169,6 +173,17 @@ def get_index() -> SearchIndex:
             _patch(_index, version)
         _checked_at = time.monotonic()
         return _index
+
+
+def _load_names() -> None:
+    global _names
+    from yihaotong.directory.models import Category, Unit
+
+    units = Unit.objects.values_list("pk", "short_name", "name")
+    _names = (
+        dict(Category.objects.values_list("pk", "name")),
+        {pk: short or name for pk, short, name in units},
+    )
 
 
 def invalidate_index() -> None:
@@ -309,27 +324,10 @@ def search_articles(
             if matched.size:
                 top = matched[np.argsort(-scores[matched], kind="stable")[:limit]]
                 terms = _highlight_terms(index, q)
-                names = _names(index, top)
                 for row in top:
-                    result.hits.append(_hit(index, int(row), float(scores[row]), q, terms, today_ord, names))
+                    result.hits.append(_hit(index, int(row), float(scores[row]), q, terms, today_ord, _names))
     result.took_ms = (time.perf_counter() - started) * 1000
     return result
-
-
-def _names(index: SearchIndex, rows) -> tuple[dict[int, str], dict[int, str]]:
-    """Return the current names of the hits' categories and owner units (read now: a rename in the
-    directory shows at once, without touching the index)."""
-    from yihaotong.directory.models import Category, Unit
-
-    cats = {int(index.category_ids[r]) for r in rows}
-    units = {int(index.owner_unit_ids[r]) for r in rows}
-    return (
-        dict(Category.objects.filter(pk__in=cats).values_list("pk", "name")),
-        {
-            pk: short or name
-            for pk, short, name in Unit.objects.filter(pk__in=units).values_list("pk", "short_name", "name")
-        },
-    )
 
 
 def _hit(index: SearchIndex, row: int, score: float, query: str, terms: list[str], today: int, names=({}, {})) -> Hit:
