@@ -10,8 +10,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from yihaotong.core.api import paginate
@@ -38,6 +38,16 @@ class ImportForm(forms.Form):
         if f.size > MAX_BYTES:
             raise forms.ValidationError(_("The file is too large (at most %(n)s MB).") % {"n": MAX_BYTES // 2**20})
         return f
+
+
+_ZH_HEADER = {f: zh for f, zh, _en in COLUMNS}
+
+
+def _column(field: str) -> str:
+    """A field as the file names it: its Chinese column header in Chinese, the field otherwise."""
+    if get_language().startswith("zh"):
+        return _ZH_HEADER.get(field, field)
+    return field
 
 
 def _importer(request):
@@ -106,7 +116,7 @@ def batch(request, pk: int):
         result = ""
     rows, meta = paginate(qs, request.GET.get("page"), 100)
     for r in rows:
-        r.messages = report_errors(r.errors)
+        r.messages = {_column(f): msgs for f, msgs in report_errors(r.errors).items()}
     context = {
         "batch": b,
         "rows": rows,
@@ -141,7 +151,7 @@ def batch_report(request, pk: int):
     w.writerow([_("Line"), _("Upstream id"), _("Result"), _("Order number"), _("Reasons")])
     labels = dict(RowResult.choices)
     for r in b.rows.select_related("order").order_by("line").iterator(chunk_size=2000):
-        reasons = "; ".join(f"{f}: {m}" for f, msgs in report_errors(r.errors).items() for m in msgs)
+        reasons = "; ".join(f"{_column(f)}: {m}" for f, msgs in report_errors(r.errors).items() for m in msgs)
         w.writerow(
             [r.line, r.upstream_id, str(labels.get(r.result, r.result)), r.order.number if r.order_id else "", reasons]
         )
