@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -67,4 +67,14 @@ def test_counters_are_shared_rows():
     with pytest.raises(limits.Throttled):
         limits.check_and_hit(lim, "a", now=now)
     assert not limits.exceeded(lim, "a", now=now + timedelta(seconds=61))
-    assert limits.sweep_counters(now=now + timedelta(seconds=200)) == 1
+    assert limits.sweep_counters(now=now + timedelta(seconds=200)) == 2  # one row per grid
+
+
+@pytest.mark.parametrize("offset", [0, 29, 30, 31, 59])
+def test_a_burst_across_a_window_edge_is_still_counted(offset):
+    lim = limits.Limit("edge", 3, 60)
+    start = datetime(2026, 3, 9, 9, 0, tzinfo=UTC) + timedelta(seconds=offset)
+    for i in range(3):
+        limits.hit(lim, "b", now=start + timedelta(seconds=i))
+    with pytest.raises(limits.Throttled):
+        limits.check_and_hit(lim, "b", now=start + timedelta(seconds=3))

@@ -9,8 +9,14 @@ from .models import Outbox, OutboxChannel
 
 def queue_notification(**kwargs) -> list[Outbox]:
     """Queue one notification per addressee: a unit's members with ``roles``, centre ``roles``, a user,
-    or the requester's phone (SMS) or email. Fan-out to individual people happens at delivery."""
-    return Outbox.objects.bulk_create(outbox_rows(**kwargs))
+    or the requester's phone (SMS) or email. Fan-out to individual people happens at delivery.
+
+    Rows are saved one by one: with the compiled insert (``CompiledWrites``) two single-row INSERTs cost
+    less CPU than compiling one two-row ``bulk_create`` (decision 0009)."""
+    rows = outbox_rows(**kwargs)
+    for row in rows:
+        row.save(force_insert=True)
+    return rows
 
 
 def outbox_rows(

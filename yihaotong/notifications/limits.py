@@ -39,29 +39,36 @@ def _utc(ts: int) -> datetime:
     return datetime.fromtimestamp(ts, tz=UTC)
 
 
-def _key(limit: Limit, subject: str, now: datetime) -> tuple[str, datetime]:
-    window = int(now.timestamp()) // limit.seconds
-    return f"{limit.scope}:{subject}:{window}"[:200], _utc((window + 1) * limit.seconds)
+def _keys(limit: Limit, subject: str, now: datetime) -> list[tuple[str, datetime]]:
+    """The windows ``now`` falls in on two grids, the second shifted by half a window: a burst shorter than
+    half a window lies whole inside a window of at least one grid, so a window edge never resets it."""
+    ts, half = int(now.timestamp()), limit.seconds // 2
+    keys = []
+    for grid, shift in ((0, 0), (1, half)):
+        window = (ts + shift) // limit.seconds
+        keys.append((f"{limit.scope}:{subject}:{grid}:{window}"[:200], _utc((window + 1) * limit.seconds - shift)))
+    return keys
 
 
 def hit(limit: Limit, subject: str, *, now: datetime | None = None) -> int:
-    """Count one event; return the count in the current window (this one included)."""
-    key, expires = _key(limit, subject, now or timezone.now())
+    """Count one event; return the count of the fuller window (this event included)."""
     q = connection.ops.quote_name
     table, k, c = q(RateCounter._meta.db_table), q("key"), q("count")
+    counts = []
     with connection.cursor() as cur:
-        cur.execute(
-            f"INSERT INTO {table} ({k}, {c}, expires_at) VALUES (%s, 1, %s) "  # noqa: S608 - constant names
-            f"ON CONFLICT ({k}) DO UPDATE SET {c} = {table}.{c} + 1 RETURNING {c}",
-            [key, expires],
-        )
-        return cur.fetchone()[0]
+        for key, expires in _keys(limit, subject, now or timezone.now()):
+            cur.execute(
+                f"INSERT INTO {table} ({k}, {c}, expires_at) VALUES (%s, 1, %s) "  # noqa: S608 - constant names
+                f"ON CONFLICT ({k}) DO UPDATE SET {c} = {table}.{c} + 1 RETURNING {c}",
+                [key, expires],
+            )
+            counts.append(cur.fetchone()[0])
+    return max(counts)
 
 
 def used(limit: Limit, subject: str, *, now: datetime | None = None) -> int:
-    key, _expires = _key(limit, subject, now or timezone.now())
-    row = RateCounter.objects.filter(key=key).values_list("count", flat=True).first()
-    return row or 0
+    keys = [key for key, _expires in _keys(limit, subject, now or timezone.now())]
+    return max(RateCounter.objects.filter(key__in=keys).values_list("count", flat=True), default=0)
 
 
 def exceeded(limit: Limit, subject: str, *, now: datetime | None = None) -> bool:

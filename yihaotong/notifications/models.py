@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from yihaotong.core.models import CompiledWrites
+
 
 class OutboxChannel(models.TextChoices):
     INTERNAL = "internal", _("In-app")
@@ -22,7 +24,7 @@ class OutboxState(models.TextChoices):
     SKIPPED = "skipped", _("Not sent (opted out)")
 
 
-class Outbox(models.Model):
+class Outbox(CompiledWrites):
     kind = models.CharField(_("kind"), max_length=32)
     channel = models.CharField(_("channel"), max_length=10, choices=OutboxChannel.choices)
     recipient_user = models.ForeignKey(
@@ -131,7 +133,7 @@ class VerificationCode(models.Model):
 
 
 class RateCounter(models.Model):
-    """A fixed-window counter shared by every process (rate limits and wrong-code throttles of the public
+    """A fixed-window counter (on two grids, see limits.py) shared by every process (rate limits and wrong-code throttles of the public
     portal): ``key`` names the scope, the subject and the window; rows past ``expires_at`` are swept."""
 
     key = models.CharField(max_length=200, primary_key=True)
