@@ -133,8 +133,9 @@ class VerificationCode(models.Model):
 
 
 class RateCounter(models.Model):
-    """A fixed-window counter (on two grids, see limits.py) shared by every process (rate limits and wrong-code throttles of the public
-    portal): ``key`` names the scope, the subject and the window; rows past ``expires_at`` are swept."""
+    """A fixed-window counter shared by every process (rate limits and wrong-code throttles of the public
+    portal): ``key`` names the scope, the subject, the grid and the window (limits.py); rows past
+    ``expires_at`` are swept."""
 
     key = models.CharField(max_length=200, primary_key=True)
     count = models.PositiveIntegerField(default=0)
