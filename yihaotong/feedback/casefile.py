@@ -123,7 +123,8 @@ def case_summary(case: ReviewCase) -> str:
         f"评议意见：{votes}，平均 {avg} 分。评议结果：{outcome}。"
     )
     if case.outcome_note:
-        text += redact_text(case.outcome_note, names)
+        note = redact_text(case.outcome_note.strip(), names)
+        text += note if note.endswith(("。", "！", "？", ".", "；")) else note + "。"
     if case.outcome == Outcome.NOT_ENDORSED:
         text += f"整改要求：{redact_text(case.rectification_required, names)}（期限 {case.rectification_deadline}）。"
     return text

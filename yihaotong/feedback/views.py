@@ -495,6 +495,8 @@ def publication(request, pk: int):
         request.POST if request.POST.get("_do") in ("save", "publish") else None,
         initial={"title": pub.title, "question": pub.question, "answer": pub.answer},
     )
+    if pub.kind == PublicationKind.REVIEW:
+        del form.fields["question"]  # a summary has no question
     reason_form = F.ReasonForm(request.POST if request.POST.get("_do") in ("reject", "withdraw") else None)
     if request.method == "POST":
         do = request.POST.get("_do")
