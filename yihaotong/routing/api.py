@@ -1,16 +1,20 @@
 """Intake-intelligence endpoints (mounted at /api/v1/routing): routing suggestions and the decisions on them.
 
 Centre staff only (``actions.ROUTING_ROLES``); an order is read through ``access_order`` (its visibility rule).
-Other intake-intelligence endpoints (address → street, same matter, sensitive content) add themselves to
-this ``router``.
+Beside them: address → street and community (the gazetteer), personal data and abusive words in a text
+(with the text redacted as a public reply would be), and open orders that are probably the same matter.
 """
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
+from django.utils import timezone
 from ninja import Router, Status
 
 from yihaotong.workorders.access import access_order
 
+from . import duplicates, gazetteer, sensitive
 from . import schemas as SC
 from .actions import check_routing_role, do_record_suggestion_decision
 from .models import SuggestionDecision
@@ -65,3 +69,57 @@ def record_decision(request, order_id: int, payload: SC.DecisionIn):
         source=payload.source,
     )
     return Status(201, decision_out(decision))
+
+
+@router.post("/address", response=SC.AddressOut, summary="The street and community of an address (gazetteer)")
+def address_(request, payload: SC.AddressIn):
+    check_routing_role(request.auth)
+    return gazetteer.match_address(payload.address).as_dict()
+
+
+@router.post("/sensitive", response=SC.SensitiveOut, summary="Personal data and abusive words in a text; redacted")
+def sensitive_(request, payload: SC.SensitiveIn):
+    check_routing_role(request.auth)
+    findings = sensitive.detect(payload.text)
+    return {
+        "findings": [{"kind": f.kind, "start": f.start, "end": f.end} for f in findings],
+        "kinds": list(dict.fromkeys(f.kind for f in findings)),
+        "redacted": sensitive.redact(payload.text),
+    }
+
+
+def _same_matter(actor, *, text, subject, address, phone, exclude_ids=()) -> dict:
+    now = timezone.now()
+    found = duplicates.find_same_matter(
+        actor, text=text, subject=subject, address=address, phone=phone, now=now, exclude_ids=exclude_ids
+    )
+    return {
+        "candidates": [asdict(c) for c in found],
+        "repeat_contacts": duplicates.count_repeat_contacts(phone, now=now),
+    }
+
+
+@router.post("/same-matter", response=SC.SameMatterOut, summary="Open orders that are probably the same matter")
+def same_matter(request, payload: SC.SameMatterIn):
+    check_routing_role(request.auth)
+    return _same_matter(
+        request.auth, text=payload.text, subject=payload.subject, address=payload.address, phone=payload.phone
+    )
+
+
+@router.get(
+    "/orders/{int:order_id}/same-matter",
+    response=SC.SameMatterOut,
+    summary="Other open orders that are probably the same matter as this one (to merge)",
+)
+def order_same_matter(request, order_id: int):
+    check_routing_role(request.auth)
+    order = access_order(request.auth, order_id)
+    return _same_matter(
+        request.auth,
+        text=order.text,
+        subject=order.subject,
+        address=order.address,
+        phone=order.requester_phone,
+        exclude_ids=[order.pk],
+    )

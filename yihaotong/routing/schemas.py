@@ -80,3 +80,57 @@ class DecisionOut(Schema):
     model_version: int | None
     source: str
     at: datetime
+
+
+class AddressIn(Schema):
+    address: str = Field(..., max_length=1000)
+
+
+class AddressOut(Schema):
+    street_code: str | None
+    street_name: str
+    community_code: str | None
+    community_name: str
+    matched: str
+    confidence: float
+    method: str
+    reason: str
+
+
+class SensitiveIn(Schema):
+    text: str = Field(..., max_length=100_000)
+
+
+class FindingOut(Schema):
+    kind: str
+    start: int
+    end: int
+
+
+class SensitiveOut(Schema):
+    findings: list[FindingOut]
+    kinds: list[str]
+    redacted: str
+
+
+class SameMatterIn(Schema):
+    subject: str = Field("", max_length=1000)
+    text: str = Field("", max_length=100_000)
+    address: str = Field("", max_length=1000)
+    phone: str = Field("", max_length=32)
+
+
+class CandidateOut(Schema):
+    order_id: int
+    number: str
+    subject: str
+    state: str
+    score: float
+    reasons: list[str]
+    created_at: datetime | None
+    street_code: str | None
+
+
+class SameMatterOut(Schema):
+    candidates: list[CandidateOut]
+    repeat_contacts: int
