@@ -31,6 +31,9 @@ def _desk_form(**overrides) -> dict:
 
 
 def test_nothing_pops_without_a_call(cast, client):
+    assert client.get("/telephony/pop").status_code == 286  # logged out: htmx stops polling
+    client.force_login(cast.callback)
+    assert client.get("/telephony/pop").status_code == 286  # no desk
     client.force_login(cast.operator)
     assert client.get("/telephony/pop").status_code == 204
 

@@ -39,13 +39,17 @@ SHOWS = [
 ]
 
 
+# htmx stops polling on this status: a session that expired (or a role without a desk) polls no more,
+# instead of swapping the login page into the desk.
+STOP_POLLING = 286
+
+
 @require_GET
-@login_required
 def pop(request):
     """The desk's poll (every 2 s): nothing (204, htmx swaps nothing) unless a call the operator answered
     and has not recorded yet is not on the desk yet; then the pop, which fills the phone and the history."""
-    if not request.user.roles & POP_ROLES:
-        return HttpResponse(status=204)
+    if not request.user.is_authenticated or not request.user.roles & POP_ROLES:
+        return HttpResponse(status=STOP_POLLING)
     call = call_to_pop(request.user, timezone.now())
     shown = (request.GET.get("call_shown") or "").strip()
     if call is None or shown == str(call.pk):
