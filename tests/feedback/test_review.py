@@ -8,6 +8,8 @@ from datetime import date
 import pytest
 
 from tests.factories import EDU, drive, new_order
+from yihaotong.accounts import roles as R
+from yihaotong.accounts.actions import do_create_user
 from yihaotong.core.errors import Conflict, Invalid, InvalidTransition, NotFound, NotPermitted
 from yihaotong.directory.actions import do_set_setting
 from yihaotong.directory.policy import invalidate_policy
@@ -176,3 +178,19 @@ def test_remove_case_only_while_planned(cast, roster):
     FA.do_remove_case(cast.supervisor, case.pk)
     assert not s.cases.exists()
     assert Event.objects.filter(order=order, kind="review_case_removed").exists()
+
+
+def test_panel_drawn_at_random_per_type(cast, roster):
+    import random
+
+    extra = do_create_user(username="panel_media2", password=None, roles=[R.PANEL_MEMBER], display_name="媒体代表丙")
+    FA.do_save_panel_member(cast.supervisor, extra.pk, panel_type="media")
+    s = FA.do_create_session(cast.supervisor, title="抽取", held_on=date(2026, 12, 1))
+    FA.do_draw_panel(cast.supervisor, s.pk, per_type=1, rng=random.Random(3))
+    types = sorted(m.panel_type for m in s.members.all())
+    assert types == ["legal", "media", "npc"]  # one of each type on the roster
+    FA.do_draw_panel(cast.supervisor, s.pk, per_type=2, rng=random.Random(3))
+    assert s.members.filter(panel_type="media").count() == 2
+    with pytest.raises(Invalid):
+        FA.do_draw_panel(cast.supervisor, s.pk, per_type=9)
+    assert FeedbackEvent.objects.filter(session=s, kind="panel_drawn").count() == 2

@@ -168,3 +168,12 @@ def test_session_page_for_a_panel_member_of_another_session_is_404(client, cast,
     client.force_login(cast.panel)
     assert client.get(reverse("feedback:session", args=[s.pk])).status_code == 404
     assert client.get(reverse("feedback:case_file", args=[case.pk])).status_code == 404
+
+
+def test_draw_the_panel_from_the_session_page(client, cast, roster):
+    s = FA.do_create_session(cast.supervisor, title="抽取评议团", held_on=date(2026, 12, 1))
+    client.force_login(cast.supervisor)
+    page = client.get(reverse("feedback:session", args=[s.pk])).content.decode()
+    assert reverse("feedback:session_action", args=[s.pk, "draw"]) in page
+    r = client.post(reverse("feedback:session_action", args=[s.pk, "draw"]), {"per_type": "1"})
+    assert r.status_code == 302 and s.members.count() == 3

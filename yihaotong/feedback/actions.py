@@ -9,6 +9,7 @@ outbox in the same transaction. ``now`` may be passed in (demo, tests).
 
 from __future__ import annotations
 
+import random
 from datetime import date, datetime
 
 from django.contrib.auth import get_user_model
@@ -214,6 +215,29 @@ def do_set_panel(actor, session_id: int, *, member_ids: list[int], now=None) -> 
         )
     session.members.set(members)
     _log("panel_set", actor, now, session=session, members=ids)
+    return session
+
+
+@transaction.atomic
+def do_draw_panel(
+    actor, session_id: int, *, per_type: int = 1, rng: random.Random | None = None, now=None
+) -> ReviewSession:
+    """Draw the panel from the active roster: ``per_type`` members of each panel type, at random."""
+    now = _now(now)
+    session = _planned(actor, session_id)
+    if not 1 <= int(per_type) <= 5:
+        raise Invalid(
+            gettext_noop("Draw 1 to 5 members of each type."), errors={"per_type": [gettext_noop("between 1 and 5")]}
+        )
+    rng = rng or random.SystemRandom()
+    drawn = []
+    for panel_type in PanelType.values:
+        seats = list(PanelMember.objects.filter(is_active=True, panel_type=panel_type).order_by("id"))
+        drawn += rng.sample(seats, min(int(per_type), len(seats)))
+    if not drawn:
+        raise Invalid(gettext_noop("The roster is empty."), errors={"members": [gettext_noop("not on the roster")]})
+    session.members.set(drawn)
+    _log("panel_drawn", actor, now, session=session, members=sorted(m.pk for m in drawn), per_type=int(per_type))
     return session
 
 

@@ -241,6 +241,13 @@ def session_action(request, pk: int, name: str):
             success=gettext("The panel was saved."),
         )
         failures["panel"] = form
+    elif name == "draw":
+        ok = run_action(
+            request,
+            None,
+            lambda d: A.do_draw_panel(user, pk, per_type=int(request.POST.get("per_type") or 1)),
+            success=gettext("The panel was drawn from the roster."),
+        )
     elif name == "open":
         ok = run_action(
             request,
