@@ -52,6 +52,16 @@ def test_waiting_letters_are_listed_oldest_first_and_searchable(cast, client):
     assert 'class="empty"' in client.get("/letters/", {"state": "dismissed"}).content.decode()
 
 
+def test_the_list_costs_the_same_queries_for_more_letters(cast, client, django_assert_max_num_queries):
+    for i in range(5):
+        keep(subject=f"第{i}封", attachments=[("说明.pdf", "application/pdf", PDF)])
+    client.force_login(cast.operator)
+    client.get("/letters/")  # warm the session and caches
+    with django_assert_max_num_queries(8):
+        html = client.get("/letters/").content.decode()
+    assert html.count('<tr id="letter-') == 5
+
+
 def test_a_letter_opens_prefilled_and_becomes_a_work_order(cast, client):
     row = keep(attachments=[("说明.pdf", "application/pdf", PDF)])
     client.force_login(cast.operator)

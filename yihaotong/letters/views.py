@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -56,7 +56,12 @@ def letter_list(request):
         if q:
             qs = qs.filter(Q(subject__icontains=q) | Q(sender__icontains=q))
     else:
-        qs = visible_letters(request.user).filter(state=state).select_related("contact__order", "handled_by")
+        qs = (
+            visible_letters(request.user)
+            .filter(state=state)
+            .select_related("contact__order", "handled_by")
+            .annotate(n_attachments=Count("attachments"))
+        )
         if q:
             qs = qs.filter(Q(subject__icontains=q) | Q(sender_email__icontains=q) | Q(sender_name__icontains=q))
         qs = qs.order_by("received_at", "id") if state == LetterState.WAITING else qs.order_by("-handled_at", "-id")
