@@ -130,3 +130,12 @@ def test_policy_screen_for_supervisors_only(client, cast):
     assert feedback_policy()["satisfaction_scale"] == "5" and feedback_policy()["callback_fallback"] == "none"
     bad = client.post(reverse("feedback:policy"), {"satisfaction_scale": "7", "callback_fallback": "none"})
     assert bad.status_code == 200 and "satisfaction_scale" in bad.content.decode()
+
+
+def test_desk_shows_attempts_of_this_round(client, cast):
+    order = _waiting(cast, "尝试次数")
+    A.do_record_callback(cast.callback, order.pk, outcome="no_answer", now=T0)
+    client.force_login(cast.callback)
+    body = client.get(reverse("consoles:callbacks"), {"q": "尝试次数"}).content.decode()
+    assert "1" in body.split('data-testid="round-attempts">')[1].split("</p>")[0]
+    assert "3" in body.split('data-testid="round-attempts">')[1].split("</p>")[0]

@@ -1155,6 +1155,7 @@ def callbacks_context(request, data: QueryDict, *, failure: Failure | None = Non
                 "tone": warning_tone(o, now),
                 "due": due_text(o.callback_due, short=True),
                 "no_call": no_call,
+                "round_attempts": sum(1 for cb in o.attempts if cb.round == o.redo_count),
                 "form": failure.form
                 if failed and failure.panel == "callback"
                 else F.CallbackForm(order_id=o.pk, initial={"outcome": "reached"}),
@@ -1173,6 +1174,7 @@ def callbacks_context(request, data: QueryDict, *, failure: Failure | None = Non
         "failure": failure if failure is not None and not any(r["failure"] for r in rows) else None,
         "now": now,
         "params": params,
+        "max_attempts": int(get_policy()["callback_max_attempts"]),
         "units": Unit.objects.filter(is_active=True, kind__in=[UnitKind.DEPARTMENT, UnitKind.STREET])
         .only("code", "name")
         .order_by("code"),
