@@ -338,7 +338,10 @@ def _run_chunk(batch: ImportBatch, now: datetime | None, chunk: int) -> bool:
         row.errors = _plain(outcome.errors)
         row.order = outcome.order
     Transfer.objects.bulk_create(new_transfers)
-    # The report rows: written again in one statement rather than updated one by one.
+    # The report rows: written again in one statement rather than updated one by one, without the row's
+    # data (applied now; the report needs the result, the reasons and the order).
+    for row in pending:
+        row.data = {}
     ImportRow.objects.filter(pk__in=[r.pk for r in pending]).delete()
     ImportRow.objects.bulk_create(pending)
     counts = {r: 0 for r in RowResult.values}
