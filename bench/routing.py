@@ -37,20 +37,23 @@ VARIANTS: dict[str, dict] = {
         c_grid=(1.0,),
         char_max_features=None,
         max_chars=100_000,
+        nbsvm=False,
     ),
-    "char13_balanced": dict(word_ngram=None),
-    "char13_word1": dict(word_ngram=(1, 1), word_max_features=50_000),
-    "char13_word1_fullvocab": dict(word_ngram=(1, 1), char_max_features=None, word_max_features=None),
-    # The chosen variant: character 1-3-grams + rjieba word unigrams and bigrams (ModelConfig()).
+    "char13_balanced": dict(word_ngram=None, nbsvm=False),
+    "char13_word1": dict(word_ngram=(1, 1), word_max_features=50_000, nbsvm=False),
+    "char13_word1_fullvocab": dict(word_ngram=(1, 1), char_max_features=None, word_max_features=None, nbsvm=False),
+    # The chosen variant: character 1-3-grams + rjieba word unigrams and bigrams, SVM + NB-SVM (ModelConfig()).
     "chosen": {},
-    "char14_word1": dict(char_ngram=(1, 4), char_max_features=300_000, word_ngram=(1, 1), word_max_features=50_000),
-    "char13_word1_C0.3": dict(word_ngram=(1, 1), word_max_features=50_000, c_grid=(0.3,)),
-    "char13_word1_C1": dict(word_ngram=(1, 1), word_max_features=50_000, c_grid=(1.0,)),
-    "char13_word1_unbalanced": dict(word_ngram=(1, 1), word_max_features=50_000, class_weight=None),
-    "char13_word1_cap600": dict(word_ngram=(1, 1), word_max_features=50_000, max_chars=600),
-    "char13_word1_cap2000": dict(word_ngram=(1, 1), word_max_features=50_000, max_chars=2000),
-    # NB-SVM beside the SVM, standardised scores added (folded into one linear model).
-    "chosen_nbsvm": dict(nbsvm=True),
+    # The previous choice (session 1): the same features, the SVM alone.
+    "svm_only": dict(nbsvm=False),
+    "char14_word1": dict(
+        char_ngram=(1, 4), char_max_features=300_000, word_ngram=(1, 1), word_max_features=50_000, nbsvm=False
+    ),
+    "char13_word1_C0.3": dict(word_ngram=(1, 1), word_max_features=50_000, c_grid=(0.3,), nbsvm=False),
+    "char13_word1_C1": dict(word_ngram=(1, 1), word_max_features=50_000, c_grid=(1.0,), nbsvm=False),
+    "char13_word1_unbalanced": dict(word_ngram=(1, 1), word_max_features=50_000, class_weight=None, nbsvm=False),
+    "char13_word1_cap600": dict(word_ngram=(1, 1), word_max_features=50_000, max_chars=600, nbsvm=False),
+    "char13_word1_cap2000": dict(word_ngram=(1, 1), word_max_features=50_000, max_chars=2000, nbsvm=False),
 }
 
 DATASETS = {

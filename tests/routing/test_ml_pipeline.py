@@ -185,9 +185,11 @@ def test_the_single_text_path_computes_what_the_vectorizers_compute(model, text)
 
 def test_nbsvm_beside_the_svm_is_one_linear_model():
     texts, labels = texts_and_labels(20)
-    m = TextClassifier(ModelConfig(nbsvm=True)).fit(texts, labels)
+    m = TextClassifier().fit(texts, labels)  # NB-SVM beside the SVM is the default
     assert len(m.metrics["score_scales"]) == 2 and all(s > 0 for s in m.metrics["score_scales"])
-    assert TextClassifier().fit(texts, labels).metrics["score_scales"] == [1.0]
+    assert TextClassifier(ModelConfig(nbsvm=False)).fit(texts, labels).metrics["score_scales"] == [1.0]
+    many = TextClassifier(ModelConfig(nbsvm_max_classes=2)).fit(texts, labels)  # 3 classes: the SVM alone
+    assert many.metrics["score_scales"] == [1.0]
     text = "孩子九月上小学，一年级入学报名需要什么材料？"
     top = m.top(text, k=3, explain=100)
     assert top[0].label == "EDU-01" and top[0].words

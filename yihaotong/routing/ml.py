@@ -65,10 +65,12 @@ class ModelConfig:
     max_weights: int = 2_000_000  # larger weight matrices keep only their largest weights (memory, blob size)
     grid_max_classes: int = 20  # more classes: no C grid (one hold-out fit with the last C), to bound training time
     seed: int = 0
-    # NB-SVM beside the SVM (standardised scores added; one linear model at prediction time), see 0007.
-    nbsvm: bool = False
+    # NB-SVM beside the SVM (standardised scores added; one linear model at prediction time), see 0007;
+    # not for models with more than nbsvm_max_classes classes (it doubles the training time).
+    nbsvm: bool = True
     nb_c: float = 0.3
     nb_alpha: float = 1.0
+    nbsvm_max_classes: int = 20
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -248,7 +250,7 @@ class TextClassifier:
     def _fit_parts(self, X: sp.csr_matrix, y: np.ndarray, c: float) -> list[tuple[np.ndarray, np.ndarray]]:
         """Fit the linear models whose standardised scores are added up: the SVM, and NB-SVM when configured."""
         parts = [self._fit_linear(X, y, c)]
-        if self.config.nbsvm:
+        if self.config.nbsvm and len(self.classes_) <= self.config.nbsvm_max_classes:
             parts.append(self._fit_nbsvm(X, y))
         return parts
 
