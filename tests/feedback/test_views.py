@@ -177,3 +177,14 @@ def test_draw_the_panel_from_the_session_page(client, cast, roster):
     assert reverse("feedback:session_action", args=[s.pk, "draw"]) in page
     r = client.post(reverse("feedback:session_action", args=[s.pk, "draw"]), {"per_type": "1"})
     assert r.status_code == 302 and s.members.count() == 3
+
+
+def test_panel_member_reads_no_order_itself(client, cast, roster):
+    order = dissatisfied_twice(cast)
+    s = FA.do_create_session(cast.supervisor, title="只读脱敏", held_on=date(2026, 12, 1))
+    FA.do_add_case(cast.supervisor, s.pk, order_id=order.pk)
+    FA.do_set_panel(cast.supervisor, s.pk, member_ids=[roster[0].pk])
+    FA.do_open_session(cast.supervisor, s.pk)
+    client.force_login(cast.panel)
+    assert client.get(reverse("consoles:order", args=[order.pk])).status_code in (403, 404)
+    assert client.get(f"/api/v1/orders/{order.pk}").status_code in (403, 404)
