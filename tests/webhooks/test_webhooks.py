@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from tests.factories import drive, new_order
-from yihaotong.core.errors import Invalid, NotPermitted
+from yihaotong.core.errors import Invalid, NotFound, NotPermitted
 from yihaotong.webhooks import actions as W
 from yihaotong.webhooks.models import Delivery, DeliveryState, Horizon, Subscription
 from yihaotong.workorders.actions import do_add_note
@@ -203,3 +203,22 @@ def test_screens(cast):
     h = Client()
     h.force_login(cast.operator)
     assert h.get("/webhooks/").status_code == 403
+
+
+def test_platform_push_subscription_page(cast):
+    from yihaotong.channels.actions import do_save_platform
+
+    platform = do_save_platform(
+        code="mayor", name="市长公开电话", push_url="http://127.0.0.1:9/push", push_secret="push-secret-0123456789"
+    )
+    sub = platform.push_subscription
+    assert sub.public_only and sub.platform_id == platform.pk
+    c = Client()
+    c.force_login(cast.sysadmin)
+    page = c.get(f"/webhooks/{sub.pk}/").content.decode()
+    assert "市长公开电话" in page and '<form method="post" class="stack">' not in page
+    # Its URL and secret change on the platform only.
+    with pytest.raises(NotFound):
+        W.do_save_subscription(cast.sysadmin, sub.pk, name="x", url="http://127.0.0.1:9/other")
+    listing = c.get("/webhooks/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "市长公开电话" in listing
