@@ -91,6 +91,31 @@ class FakeSmsGateway:
                 return 500, {"error": "accepted but the answer was lost"}
             return 200, {"id": mid}
 
+    def reply(self, webhook_url: str, *, sender: str, text: str) -> tuple[int, dict]:
+        """Post a citizen's reply to our inbound webhook, signed as the real gateway would."""
+        import time
+        import urllib.error
+        import urllib.request
+
+        body = json.dumps({"id": uuid.uuid4().hex[:16], "from": sender, "text": text}, ensure_ascii=False).encode()
+        ts = str(int(time.time()))
+        req = urllib.request.Request(
+            webhook_url,
+            data=body,
+            method="POST",
+            headers={
+                "Content-Type": "application/json",
+                "X-Api-Key": self.key,
+                "X-Timestamp": ts,
+                "X-Signature": sign(self.secret, ts, body),
+            },
+        )
+        try:
+            with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310 - a local test URL
+                return resp.status, json.loads(resp.read() or b"{}")
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.loads(exc.read() or b"{}")
+
     def to(self, phone: str) -> list[str]:
         with self._lock:
             return [m["text"] for m in self.messages if m.get("to") == phone]
