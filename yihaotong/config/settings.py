@@ -107,6 +107,11 @@ TEMPLATES = [
 
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Parameters travel apart from the SQL text (psycopg's server-side binding): psycopg no longer
+        # quotes every value into the statement, ~19 % less Python CPU per action (decision 0009). No
+        # prepared statements unless the URL asks (?prepare_threshold=5): they break transaction poolers.
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault("server_side_binding", True)
 elif PRODUCTION:
     raise ImproperlyConfigured("DATABASE_URL must be set in production mode.")
 else:
