@@ -58,3 +58,16 @@ def test_leftovers_name_what_is_left():
 def test_script_text_is_kept_as_text():
     # Redaction does not touch markup; templates escape it (see the public page tests).
     assert redact_text("<script>alert(1)</script>") == "<script>alert(1)</script>"
+
+
+def test_staff_names_on_the_order_are_masked_by_their_name_only(cast):
+    from tests.factories import drive, new_order
+    from yihaotong.accounts.models import User
+    from yihaotong.feedback.redaction import order_names
+
+    User.objects.filter(pk=cast.edu.pk).update(display_name="承办人 殷鹏（区教育局）")
+    cast.edu.refresh_from_db()
+    order = drive(cast, new_order(cast, requester_name="卢永康"), "in_progress")
+    names = order_names(order)
+    assert {"卢永康", "殷鹏"} <= names and "承办人" not in names
+    assert redact_text("承办人殷鹏已联系卢永康", names) == "承办人殷*已联系卢**"

@@ -77,7 +77,9 @@ def order_names(order) -> set[str]:
     from yihaotong.workorders.models import Event
 
     names = {order.requester_name} if order.requester_name else set()
-    names |= set(Event.objects.filter(order=order).exclude(actor_label="").values_list("actor_label", flat=True))
+    for label in set(Event.objects.filter(order=order).exclude(actor_label="").values_list("actor_label", flat=True)):
+        # Staff labels read "回访员 冉小雨" or "承办人 殷鹏（区教育局）": the person is the last word, without the unit.
+        names.add(re.split(r"[（(]", label.split()[-1])[0] if label.split() else label)
     names.discard("system")
     return {n for n in names if len(n) >= 2}
 
