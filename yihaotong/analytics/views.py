@@ -24,7 +24,7 @@ from yihaotong.directory.models import Category, RequestType, Unit, UnitKind
 from yihaotong.workorders.models import Channel
 
 from . import access, actions, drill, kpis
-from .models import Alert, AlertState, MonthlyReport
+from .models import Alert, AlertState, MonthlyReport, RollupCursor
 from .periods import KINDS, Period, parse_period
 from .report import workbook
 from .selectors import (
@@ -221,6 +221,7 @@ def dashboard(request):
         "calendar_notes": _calendar_notes(p),
         "slice_name": _names(dim).get(key, key) if dim != "all" else "",
         "empty": not any(f["value"] for f in figures if f["kind"] == "count"),
+        "rolled_up_at": RollupCursor.objects.filter(source="events").values_list("updated_at", flat=True).first(),
     }
     return render(request, "analytics/dashboard.html", context)
 
