@@ -194,3 +194,25 @@ def test_panel_drawn_at_random_per_type(cast, roster):
     with pytest.raises(Invalid):
         FA.do_draw_panel(cast.supervisor, s.pk, per_type=9)
     assert FeedbackEvent.objects.filter(session=s, kind="panel_drawn").count() == 2
+
+
+def test_overdue_rectification_is_notified_once(cast, open_session):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    session, case, order = open_session
+    today = timezone.localdate()
+    FA.do_record_outcome(
+        cast.supervisor, case.pk, outcome="not_endorsed", rectification_required="补办", deadline=today
+    )
+    FA.do_conclude_session(cast.supervisor, session.pk)
+    assert FA.do_sweep_rectifications() == 0  # due today: not overdue yet
+    later = timezone.now() + timedelta(days=2)
+    assert FA.do_sweep_rectifications(now=later) == 1
+    assert FA.do_sweep_rectifications(now=later) == 0
+    rows = Outbox.objects.filter(kind="rectification_overdue", order=order)
+    assert {r.recipient_role for r in rows} == {"handler", "unit_admin", "supervisor"}
+    rect = Rectification.objects.get()
+    FA.do_reply_rectification(cast.edu, rect.pk, reply="已补办")
+    assert FA.do_sweep_rectifications(now=later + timedelta(days=1)) == 0

@@ -478,6 +478,52 @@ def do_decide_rectification(actor, rect_id: int, *, accept: bool, note: str = ""
     return rect
 
 
+def do_sweep_rectifications(*, now=None) -> int:
+    """Tell the unit and the supervisors once when a rectification's deadline has passed unanswered; return
+    how many were overdue now. Each row in its own short transaction, locked and re-checked."""
+    now = _now(now)
+    today = timezone.localtime(now).date()
+    due = Rectification.objects.filter(
+        state=RectificationState.ASSIGNED, deadline__lt=today, overdue_notified_at__isnull=True
+    ).values_list("pk", flat=True)
+    done = 0
+    for pk in list(due[:500]):
+        with transaction.atomic():
+            rect = (
+                Rectification.objects.select_for_update()
+                .select_related("case__order", "case__session", "unit")
+                .filter(pk=pk, state=RectificationState.ASSIGNED, overdue_notified_at__isnull=True)
+                .first()
+            )
+            if rect is None:
+                continue
+            order = rect.case.order
+            subject = f"第三方评议整改逾期 {order.number}（期限 {rect.deadline}）"
+            queue_notification(
+                kind="rectification_overdue",
+                unit=rect.unit,
+                roles=(R.HANDLER, R.UNIT_ADMIN),
+                order=order,
+                subject=subject,
+                now=now,
+            )
+            queue_notification(
+                kind="rectification_overdue", roles=(R.SUPERVISOR,), order=order, subject=subject, now=now
+            )
+            rect.overdue_notified_at = now
+            rect.save(update_fields=["overdue_notified_at"])
+            _log(
+                "rectification_overdue",
+                None,
+                now,
+                session=rect.case.session,
+                case=rect.case,
+                deadline=str(rect.deadline),
+            )
+            done += 1
+    return done
+
+
 # ---------------------------------------------------------------------------------------------------------
 # publications
 

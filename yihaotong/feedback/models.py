@@ -164,6 +164,8 @@ class Rectification(models.Model):
     accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     accepted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
+    # When the unit and the supervisors were told that the deadline passed (once; see do_sweep_rectifications).
+    overdue_notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["deadline", "id"]
