@@ -222,3 +222,13 @@ def test_platform_push_subscription_page(cast):
         W.do_save_subscription(cast.sysadmin, sub.pk, name="x", url="http://127.0.0.1:9/other")
     listing = c.get("/webhooks/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "市长公开电话" in listing
+
+
+def test_periodic_task_makes_and_sends(cast):
+    from yihaotong.webhooks.tasks import dispatch_and_send
+
+    with Receiver(SECRET) as rx:
+        W.do_save_subscription(cast.sysadmin, name="task", url=rx.url, secret=SECRET, events=["create"])
+        new_order(cast)
+        assert dispatch_and_send.call_local() == {"made": 1, "delivered": 1, "retry": 0, "failed": 0}
+        assert len(rx.received) == 1
