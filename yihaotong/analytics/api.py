@@ -36,6 +36,7 @@ class FigureOut(Schema):
     mom: float | None
     yoy: float | None
     below_target: bool
+    source: str  # "orders" (rollup buckets) or "kb" (the knowledge base's logs; whole district only)
 
 
 class IndicatorsOut(Schema):

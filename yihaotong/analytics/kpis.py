@@ -19,6 +19,7 @@ METRICS = (
     "contacts_direct",
     "contacts_order",
     "contacts_attached",
+    "contacts_kb",  # direct answers naming a knowledge-base article
     # orders (workorders.Event)
     "created",
     "accepted",
@@ -69,6 +70,9 @@ class Indicator:
     formula: Callable[[Mapping[str, tuple[float, float]], Mapping], float | None]
     metrics: tuple[str, ...]  # metrics read; the first is the one whose orders a click lists
     higher_is_better: bool = True
+    # "orders": from the rollup buckets, in every slice; "kb": (partly) from the knowledge base's own logs,
+    # for the whole district only (searches, gaps and votes have no channel, unit or street).
+    source: str = "orders"
 
 
 def _n(sums, metric) -> float:
@@ -188,6 +192,56 @@ INDICATORS: dict[str, Indicator] = {
         ),
     ]
 }
+
+# Knowledge-base figures (domain.md §10 知识库), counted from the KB's logs (selectors.kb_sums) except
+# ``contacts_kb``, which the rollup keeps with the other contact metrics.
+KB_METRICS = ("kb_used", "kb_searches", "kb_useless", "kb_gaps", "kb_votes", "kb_helpful")
+for _ind in [
+    Indicator(
+        "kb_answer_rate",
+        _("Direct-answer rate from the KB"),
+        "rate",
+        _rate("contacts_kb", "contacts"),
+        ("contacts_kb", "contacts"),
+        source="kb",
+    ),
+    Indicator("kb_used", _("KB articles used for answers"), "count", _count("kb_used"), ("kb_used",), source="kb"),
+    Indicator("kb_searches", _("KB searches"), "count", _count("kb_searches"), ("kb_searches",), source="kb"),
+    Indicator(
+        "kb_useless_rate",
+        _("KB searches without a useful result"),
+        "rate",
+        _rate("kb_useless", "kb_searches"),
+        ("kb_useless", "kb_searches"),
+        higher_is_better=False,
+        source="kb",
+    ),
+    Indicator(
+        "kb_gaps",
+        _("KB gaps marked (no article answered)"),
+        "count",
+        _count("kb_gaps"),
+        ("kb_gaps",),
+        higher_is_better=False,
+        source="kb",
+    ),
+    Indicator(
+        "kb_helpful_rate",
+        _("KB articles voted helpful"),
+        "rate",
+        _rate("kb_helpful", "kb_votes"),
+        ("kb_helpful", "kb_votes"),
+        source="kb",
+    ),
+]:
+    INDICATORS[_ind.code] = _ind
+KB_INDICATORS = tuple(c for c, i in INDICATORS.items() if i.source == "kb")
+
+
+def codes_for(dim: str) -> tuple[str, ...]:
+    """The indicators a slice has: the KB's only for the whole district."""
+    return tuple(c for c, i in INDICATORS.items() if dim == "all" or i.source != "kb")
+
 
 # What the unit league table shows (a unit's contacts and direct answers are the centre's, not the unit's).
 UNIT_INDICATORS = (

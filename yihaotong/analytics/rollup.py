@@ -323,6 +323,9 @@ def _contact_batch(contacts: list[dict], acc: _Acc) -> None:
         metric = {"direct_answer": "contacts_direct", "work_order": "contacts_order", "attached": "contacts_attached"}
         if c["outcome"] in metric:
             acc.add(day, metric[c["outcome"]], dims)
+        if c["outcome"] == "direct_answer" and (c["article_ref"] or "").strip():
+            # Answered at intake from a knowledge-base article (the KB's share of direct answers).
+            acc.add(day, "contacts_kb", dims)
 
 
 def _source(name: str):
@@ -332,7 +335,7 @@ def _source(name: str):
     if name == "events":
         fields = ("id", "order_id", "kind", "unit_id", "at", "to_state", "payload", "reason")
         return Event.objects.filter(kind__in=ROLLED_KINDS), fields, _event_batch
-    fields = ("id", "channel", "request_type_id", "street_id", "received_at", "outcome")
+    fields = ("id", "channel", "request_type_id", "street_id", "received_at", "outcome", "article_ref")
     return Contact.objects.all(), fields, _contact_batch
 
 

@@ -46,6 +46,53 @@ def sums_by_key(start: date, end: date, dim: str, metrics=None) -> dict[str, dic
     return dict(out)
 
 
+def _bounds(start: date, end: date):
+    """The instants [start 00:00, the day after end 00:00) in the local time zone."""
+    from datetime import datetime, time, timedelta
+
+    tz = timezone.get_current_timezone()
+    return (
+        datetime.combine(start, time.min, tzinfo=tz),
+        datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz),
+    )
+
+
+def kb_sums(start: date, end: date) -> dict[str, tuple[float, float]]:
+    """The knowledge base's figures over the days [start, end], counted from its own logs (decision 0019).
+
+    ``kb_used``: usage rows "used for a direct answer"; ``kb_searches`` / ``kb_useless``: searches, and those
+    with no result or a best match below ``kb.models.USEFUL_COVERAGE``; ``kb_gaps``: gap marks made;
+    ``kb_votes`` / ``kb_helpful``: helpful votes cast or last changed in the period. Each is one count over
+    a time range (the search log and the gap marks have an index on ``at``)."""
+    from django.db.models import Count, Q
+
+    from yihaotong.kb.models import USEFUL_COVERAGE, ArticleUsage, GapMark, HelpfulVote, SearchLog, UsageKind
+
+    lo, hi = _bounds(start, end)
+    searches = SearchLog.objects.filter(at__gte=lo, at__lt=hi).aggregate(
+        n=Count("pk"), useless=Count("pk", filter=Q(result_count=0) | Q(best_coverage__lt=USEFUL_COVERAGE))
+    )
+    votes = HelpfulVote.objects.filter(updated_at__gte=lo, updated_at__lt=hi).aggregate(
+        n=Count("pk"), helpful=Count("pk", filter=Q(helpful=True))
+    )
+    counts = {
+        "kb_used": ArticleUsage.objects.filter(kind=UsageKind.USED, at__gte=lo, at__lt=hi).count(),
+        "kb_searches": searches["n"],
+        "kb_useless": searches["useless"],
+        "kb_gaps": GapMark.objects.filter(at__gte=lo, at__lt=hi).count(),
+        "kb_votes": votes["n"],
+        "kb_helpful": votes["helpful"],
+    }
+    return {m: (n, 0.0) for m, n in counts.items()}
+
+
+def _all_sums(start: date, end: date, dim: str, key: str, codes) -> dict[str, tuple[float, float]]:
+    s = sums(start, end, dim=dim, key=key)
+    if dim == "all" and any(kpis.INDICATORS[c].source == "kb" for c in codes):
+        s.update(kb_sums(start, end))
+    return s
+
+
 def series(period: Period, metrics, *, dim: str = "all", key: str = "", by_key: bool = False):
     """Trend of ``metrics`` over the period, by day (or by month over long periods).
 
@@ -78,10 +125,12 @@ def indicators(period: Period, *, dim: str = "all", key: str = "", settings=None
 
     Returns a list of dicts: code, label, kind, value, previous, year_ago, mom, yoy, below_target."""
     settings = settings or get_settings()
-    cur = kpis.compute(sums(period.start, period.end, dim=dim, key=key), settings, codes=codes, unit=unit)
+    codes = tuple(codes or kpis.codes_for(dim))
     prev_p, ago_p = period.previous(), period.year_ago()
-    prev = kpis.compute(sums(prev_p.start, prev_p.end, dim=dim, key=key), settings, codes=codes, unit=unit)
-    ago = kpis.compute(sums(ago_p.start, ago_p.end, dim=dim, key=key), settings, codes=codes, unit=unit)
+    cur, prev, ago = (
+        kpis.compute(_all_sums(q.start, q.end, dim, key, codes), settings, codes=codes, unit=unit)
+        for q in (period, prev_p, ago_p)
+    )
     out = []
     for code, value in cur.items():
         ind = kpis.INDICATORS[code]
@@ -98,6 +147,7 @@ def indicators(period: Period, *, dim: str = "all", key: str = "", settings=None
                 "yoy": kpis.change(value, ago[code], ind.kind),
                 "below_target": kpis.below_target(code, value, settings),
                 "higher_is_better": ind.higher_is_better,
+                "source": ind.source,
             }
         )
     return out

@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -206,6 +207,8 @@ def dashboard(request):
         "errors": errors,
         "choices": _choices(),
         "figures": figures,
+        "kb_figures": [f for f in figures if f["source"] == "kb"],
+        "kb_href": _kb_href(p),
         "query": _period_query(p, dim, key),
         "yellow": yellow,
         "red": red,
@@ -220,10 +223,17 @@ def dashboard(request):
         "charts": charts,
         "calendar_notes": _calendar_notes(p),
         "slice_name": _names(dim).get(key, key) if dim != "all" else "",
-        "empty": not any(f["value"] for f in figures if f["kind"] == "count"),
+        "empty": not any(f["value"] for f in figures if f["kind"] == "count" and f["source"] != "kb"),
         "rolled_up_at": RollupCursor.objects.filter(source="events").values_list("updated_at", flat=True).first(),
     }
     return render(request, "analytics/dashboard.html", context)
+
+
+def _kb_href(p: Period) -> str:
+    """The KB dashboard (articles used, searches without a useful result, gap clusters) over the last days
+    that cover the period: it counts back from now, up to a year."""
+    days = max(1, min((timezone.localdate() - p.start).days + 1, 366))
+    return f"{reverse('consoles:kb_dashboard')}?{urlencode({'days': days})}"
 
 
 def _alert_examples(actor, alerts) -> dict[int, list]:
