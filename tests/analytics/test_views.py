@@ -105,8 +105,8 @@ def test_export_csv_and_xlsx(client, world):
     assert r.status_code == 200
     wb = load_workbook(io.BytesIO(b"".join(r.streaming_content)))
     assert wb.active.max_row == 4  # header + 3 closed
-    # A unit member exports only what it may see.
-    r = _login(client, world.edu).get("/analytics/export.csv?period=month&value=2026-03&metric=created")
+    # A unit's admin exports only what the unit may see.
+    r = _login(client, world.edu_admin).get("/analytics/export.csv?period=month&value=2026-03&metric=created")
     text = b"".join(r.streaming_content).decode("utf-8-sig")
     assert len(list(csv.reader(io.StringIO(text)))) == 3
 

@@ -17,6 +17,9 @@ from yihaotong.directory.models import Unit
 DISTRICT_READERS = frozenset(R.CENTRE_ROLES - {R.OPERATOR})
 ALERT_ACTORS = frozenset({R.LEADER, R.SUPERVISOR, R.SYSADMIN, R.DISPATCHER})
 SETTINGS_EDITORS = frozenset({R.LEADER, R.SYSADMIN})
+# Bulk exports of order lists (decision 0021): the centre's readers of figures and a unit's admin, each over
+# the orders they may see. Operators and handlers work order by order and export nothing in bulk.
+EXPORTERS = frozenset(DISTRICT_READERS | {R.UNIT_ADMIN})
 
 
 def _roles(actor) -> frozenset:
@@ -30,6 +33,15 @@ def can_read_district(actor) -> bool:
 def check_read_district(actor) -> None:
     if not can_read_district(actor):
         raise NotPermitted(gettext_noop("Only the centre's staff read the district's figures."))
+
+
+def can_export(actor) -> bool:
+    return bool(_roles(actor) & EXPORTERS)
+
+
+def check_export(actor) -> None:
+    if not can_export(actor):
+        raise NotPermitted(gettext_noop("Your role does not export order lists."))
 
 
 def check_alert_actor(actor) -> None:

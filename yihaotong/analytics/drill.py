@@ -187,7 +187,9 @@ def export_rows(qs: QuerySet, *, limit: int = EXPORT_MAX, chunk: int = 5000) -> 
         return names[k]
 
     fields = [f for f, _label in COLUMNS]
-    for row in qs.order_by("-created_at", "-id").values_list(*fields)[:limit].iterator(chunk_size=chunk):
+    if not qs.query.order_by:  # the list's own order (the order list's sort) when it has one
+        qs = qs.order_by("-created_at", "-id")
+    for row in qs.values_list(*fields)[:limit].iterator(chunk_size=chunk):
         number, created, channel, rt, cat, subject, street, lead, state, due, closed, sat = row
         yield [
             number,

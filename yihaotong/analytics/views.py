@@ -357,6 +357,7 @@ def _export_qs(request):
         q=g["q"],
         created_from=_date(g["created_from"]),
         created_to=_date(g["created_to"]),
+        sort=g["sort"] or "-created",
     )
     return list_orders(request.user, f)
 
@@ -367,6 +368,7 @@ def export(request, fmt: str):
     """Stream an order list as CSV or .xlsx (a million rows without holding them in memory)."""
     if fmt not in ("csv", "xlsx"):
         raise Http404(_("Export as csv or xlsx."))
+    _check(access.check_export, request.user)
     try:
         qs = _export_qs(request)
     except DomainError as exc:

@@ -42,3 +42,11 @@ def tone(f):
 @register.filter
 def get(mapping, key):
     return mapping.get(key) if hasattr(mapping, "get") else None
+
+
+@register.filter
+def can_export(user) -> bool:
+    """Whether ``user`` may export order lists (the one rule: ``analytics.access.can_export``)."""
+    from yihaotong.analytics.access import can_export as rule
+
+    return rule(user)
