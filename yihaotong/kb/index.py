@@ -422,15 +422,27 @@ class SearchIndex:
             parts.append((self.params.bigram_weight, self._channel_scores(self._grams, self._delta_grams, grams)))
         if self.params.passage_weight:
             parts.append((self.params.passage_weight, self._passage_scores(words + ["\x01" + g for g in grams])))
-        if self.params.unigram_weight:
-            parts.append(
-                (self.params.unigram_weight, self._channel_scores(self._unis, self._delta_unis, unigrams(query)))
-            )
         for weight, score in parts:
             score = np.where(self._live, score, 0.0)
             best = score.max()
             if best > 0:
                 total += weight * (score / best)
+        chars = sorted(set(unigrams(query)))
+        if self.params.unigram_weight and chars:
+            score = self._channel_scores(self._unis, self._delta_unis, chars)
+            # Single characters re-rank what a word, a bigram or a passage matched. A row that only they
+            # match must share at least half of the query's characters: 浓雾 finds 雾天出行, but a noise
+            # complaint (楼上深夜噪音扰民) is not offered the medical-insurance article (居民) for one 民.
+            alone = (total == 0) & (score > 0)
+            if alone.any():
+                shared = sum(
+                    (self._channel_scores(self._unis, self._delta_unis, [c]) > 0).astype(np.int16) for c in chars
+                )
+                score = np.where(alone & (shared * 2 < len(chars)), 0.0, score)
+            score = np.where(self._live, score, 0.0)
+            best = score.max()
+            if best > 0:
+                total += self.params.unigram_weight * (score / best)
         return total
 
     def coverage(self, row: int, query: str) -> float:

@@ -39,7 +39,6 @@ _index: SearchIndex | None = None
 _checked_at = 0.0
 # Category and unit names as hits show them: read again at every poll, so a rename in the directory
 # shows within the poll interval without touching the index.
-_names: tuple[dict[int, str], dict[int, str]] = ({}, {})
 
 
 @dataclass
@@ -164,7 +163,6 @@ def get_index() -> SearchIndex:
     if _index is not None and now - _checked_at < interval:
         return _index
     with _lock:
-        _load_names()
         state = IndexState.objects.filter(pk=1).values("version", "analysis_version").first() or {}
         version, analysis = state.get("version", 0), state.get("analysis_version", 0)
         if _index is None or analysis != _index.analysis_version or version < _index.version:
@@ -175,14 +173,17 @@ def get_index() -> SearchIndex:
         return _index
 
 
-def _load_names() -> None:
-    global _names
-    from yihaotong.directory.models import Category, Unit
+def _current_names(category_id: int, unit_id: int) -> tuple[str | None, str | None]:
+    """Return the category's and owner unit's names as the directory has them now (a rename shows on
+    hits without a reindex): from the directory's reference cache, at once in the process that renamed,
+    within its TTL elsewhere, and without a query per search (decision 0009)."""
+    from yihaotong.directory.policy import reference
 
-    units = Unit.objects.values_list("pk", "short_name", "name")
-    _names = (
-        dict(Category.objects.values_list("pk", "name")),
-        {pk: short or name for pk, short, name in units},
+    category = reference("category", pk=category_id) if category_id else None
+    unit = reference("unit", pk=unit_id) if unit_id else None
+    return (
+        category.name if category is not None else None,
+        (unit.short_name or unit.name) if unit is not None else None,
     )
 
 
@@ -325,14 +326,15 @@ def search_articles(
                 top = matched[np.argsort(-scores[matched], kind="stable")[:limit]]
                 terms = _highlight_terms(index, q)
                 for row in top:
-                    result.hits.append(_hit(index, int(row), float(scores[row]), q, terms, today_ord, _names))
+                    result.hits.append(_hit(index, int(row), float(scores[row]), q, terms, today_ord))
     result.took_ms = (time.perf_counter() - started) * 1000
     return result
 
 
-def _hit(index: SearchIndex, row: int, score: float, query: str, terms: list[str], today: int, names=({}, {})) -> Hit:
+def _hit(index: SearchIndex, row: int, score: float, query: str, terms: list[str], today: int) -> Hit:
     doc = index.doc(row)
     m = doc.meta
+    category_name, unit_name = _current_names(m.category_id, m.owner_unit_id)
     start, end = index.best_passage(row, query)
     passage = doc.content[start:end].strip()
     long = len(doc.content) > index.params.passage_chars
@@ -346,8 +348,8 @@ def _hit(index: SearchIndex, row: int, score: float, query: str, terms: list[str
         coverage=round(index.coverage(row, query), 3),
         snippet=_highlight(passage, terms),
         title_html=_highlight(doc.title, terms),
-        category=names[0].get(m.category_id, m.category_name),
-        owner_unit=names[1].get(m.owner_unit_id, m.owner_unit_name),
+        category=category_name or m.category_name,
+        owner_unit=unit_name or m.owner_unit_name,
         issuing_unit=m.issuing_unit,
         material_type=m.material_type,
         visibility=Visibility.PUBLIC if m.is_public else Visibility.INTERNAL,
