@@ -150,6 +150,12 @@ def test_dashboard_shows_kb_figures_linking_to_the_kb_dashboard(client, kb_world
     # The link opens the KB dashboard for the leader.
     href = r.context["kb_href"]
     assert client.get(href).status_code == 200
+    # A supervisor reads the figures but may not open the KB dashboard: no link to a refusal.
+    client.force_login(kb_world.supervisor)
+    r = client.get("/analytics/?period=month&value=2026-03")
+    html = r.content.decode()
+    assert 'data-testid="kpi-kb_gaps"' in html and r.context["kb_href"] == "" and "/kb/dashboard" not in html
+    assert client.get("/kb/dashboard").status_code == 403
 
 
 @pytest.mark.django_db

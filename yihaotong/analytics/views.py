@@ -208,7 +208,7 @@ def dashboard(request):
         "choices": _choices(),
         "figures": figures,
         "kb_figures": [f for f in figures if f["source"] == "kb"],
-        "kb_href": _kb_href(p),
+        "kb_href": _kb_href(p) if _opens_kb_dashboard(request.user) else "",
         "query": _period_query(p, dim, key),
         "yellow": yellow,
         "red": red,
@@ -227,6 +227,15 @@ def dashboard(request):
         "rolled_up_at": RollupCursor.objects.filter(source="events").values_list("updated_at", flat=True).first(),
     }
     return render(request, "analytics/dashboard.html", context)
+
+
+def _opens_kb_dashboard(user) -> bool:
+    """Whether ``user`` may open the KB dashboard (the rule of consoles.views_kb.kb_dashboard): the KB team
+    and leaders; other readers of the figures see them without a link."""
+    from yihaotong.accounts import roles as R
+    from yihaotong.kb.access import is_kb_team
+
+    return is_kb_team(user) or R.LEADER in getattr(user, "roles", ())
 
 
 def _kb_href(p: Period) -> str:
