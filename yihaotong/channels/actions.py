@@ -242,9 +242,7 @@ def do_start_import(actor, platform_code: str, name: str, data: bytes) -> Import
 
 
 def _as_data(inp: TransferInput) -> dict:
-    from dataclasses import asdict
-
-    return asdict(inp)
+    return dict(vars(inp))  # plain strings and booleans: a shallow copy is the whole copy
 
 
 def _plain(errors: dict) -> dict:

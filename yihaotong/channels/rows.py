@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from django.utils.translation import gettext_noop
@@ -80,7 +80,8 @@ class TransferInput:
     upstream_due: str = ""
 
     def content(self) -> dict:
-        return {k: v for k, v in asdict(self).items() if k in CONTENT_FIELDS}
+        # The fields are plain strings and booleans: no deep copy (dataclasses.asdict) needed.
+        return {k: v for k, v in vars(self).items() if k in CONTENT_FIELDS}
 
     def due(self) -> datetime | None:
         return datetime.fromisoformat(self.upstream_due) if self.upstream_due else None
@@ -139,7 +140,13 @@ def parse_datetime(value, *, end_of_day: bool = False) -> datetime:
     else:
         text = str(value).strip()
         dt = None
-        for fmt in _DATE_FORMATS:
+        if len(text) > 10 and text[4:5] == "-":
+            # "2025-01-01 08:00[:00]" and ISO 8601 (with an offset): the C parser, ~20x faster than strptime
+            try:
+                dt = datetime.fromisoformat(text)
+            except ValueError:
+                dt = None
+        for fmt in _DATE_FORMATS if dt is None else ():
             try:
                 dt = datetime.strptime(text, fmt)
                 break
