@@ -405,6 +405,7 @@ def do_conclude_session(actor, session_id: int, *, now=None) -> ReviewSession:
                 subject=f"您的工单{order.number}经第三方评议：{text}。",
                 body=f"您的工单{order.number}经第三方评议：{text}。",
                 now=now,
+                context={"number": order.number, "variant": "endorsed" if endorsed else "not_endorsed"},
             )
     session.state, session.concluded_at = SessionState.CONCLUDED, now
     session.save(update_fields=["state", "concluded_at"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from .models import Outbox, OutboxChannel
+from .templates import render
 
 
 def queue_notification(**kwargs) -> list[Outbox]:
@@ -32,8 +33,19 @@ def outbox_rows(
     phone: str = "",
     email: str = "",
     payload: dict | None = None,
+    context: dict | None = None,
 ) -> list[Outbox]:
-    """The outbox rows of one notification (unsaved): see ``queue_notification``."""
+    """The outbox rows of one notification (unsaved): see ``queue_notification``.
+
+    With a ``context``, a kind that has a template (``templates.TEMPLATES``) gets its text from it, in the
+    default language; the context is kept in the payload so that delivery renders the text again in the
+    recipient's language.
+    """
+    text = render(kind, context)
+    if text is not None:
+        subject = text
+        body = text if (body or phone or email) else body
+        payload = {**(payload or {}), "ctx": context}
     rows = []
     common = {
         "kind": kind,
@@ -60,4 +72,25 @@ def do_retry_outbox(ids) -> int:
 
     return Outbox.objects.filter(pk__in=list(ids), state=OutboxState.FAILED).update(
         state=OutboxState.QUEUED, attempts=0, next_attempt_at=None
+    )
+
+
+def do_set_recipient_language(phone: str, language: str, *, now: datetime | None = None) -> None:
+    """Remember the language a citizen uses with us; their later SMS are written in it. The default
+    language needs no row (a row is removed when the citizen goes back to it)."""
+    from django.conf import settings
+    from django.utils import timezone
+
+    from .models import RecipientLanguage
+    from .phones import phone_hash
+
+    if not phone:
+        return
+    languages = {code for code, _name in settings.LANGUAGES}
+    key = phone_hash(phone)
+    if language not in languages or language == settings.LANGUAGE_CODE:
+        RecipientLanguage.objects.filter(phone_hash=key).delete()
+        return
+    RecipientLanguage.objects.update_or_create(
+        phone_hash=key, defaults={"language": language, "updated_at": now or timezone.now()}
     )

@@ -22,9 +22,10 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from .models import Outbox, OutboxChannel, OutboxState, SmsOptOut
+from .models import Outbox, OutboxChannel, OutboxState, RecipientLanguage, SmsOptOut
 from .phones import phone_hash
 from .sms import SmsError, get_sms_provider
+from .templates import render
 
 log = logging.getLogger(__name__)
 
@@ -64,10 +65,14 @@ def _claim(now: datetime, batch: int, ids: list[int] | None) -> list[Outbox]:
         return external
 
 
-def unsubscribe_footer(phone: str) -> str:
+def unsubscribe_footer(phone: str, language: str | None = None) -> str:
+    from django.utils import translation
+    from django.utils.translation import gettext
+
     from .optout import unsubscribe_url
 
-    return f" 退订：{unsubscribe_url(phone)}"
+    with translation.override(language or settings.LANGUAGE_CODE):
+        return " " + gettext("Unsubscribe: %(url)s") % {"url": unsubscribe_url(phone)}
 
 
 def _send(row: Outbox, provider) -> tuple[str, str]:
@@ -76,10 +81,17 @@ def _send(row: Outbox, provider) -> tuple[str, str]:
         send_mail(row.subject, row.body or row.subject, None, [row.recipient_address])
         return OutboxState.SENT, ""
     text = row.body or row.subject
+    language = (
+        RecipientLanguage.objects.filter(phone_hash=phone_hash(row.recipient_address))
+        .values_list("language", flat=True)
+        .first()
+    )
+    if language:
+        text = render(row.kind, (row.payload or {}).get("ctx"), language) or text
     if row.kind not in ESSENTIAL_SMS_KINDS:
         if SmsOptOut.objects.filter(phone_hash=phone_hash(row.recipient_address)).exists():
             return OutboxState.SKIPPED, ""
-        text += unsubscribe_footer(row.recipient_address)
+        text += unsubscribe_footer(row.recipient_address, language)
     ref = provider.send(to=row.recipient_address, text=text, idempotency_key=row.idempotency_key)
     return OutboxState.SENT, ref
 

@@ -112,6 +112,22 @@ class SmsOptOut(models.Model):
         return f"{self.phone_hash[:12]}… ({self.source})"
 
 
+class RecipientLanguage(models.Model):
+    """The language a citizen used with us (the portal's language switch), for the texts of their SMS.
+    Keyed by a hash of the phone, like the opt-outs; absent means the default language (Chinese)."""
+
+    phone_hash = models.CharField(max_length=64, unique=True)
+    language = models.CharField(_("language"), max_length=10)
+    updated_at = models.DateTimeField(_("updated at"))
+
+    class Meta:
+        verbose_name = _("recipient language")
+        verbose_name_plural = _("recipient languages")
+
+    def __str__(self) -> str:
+        return f"{self.phone_hash[:12]}… ({self.language})"
+
+
 class VerificationCode(models.Model):
     """A one-time SMS code proving a citizen holds a phone (stored hashed; expiry; attempts counted)."""
 

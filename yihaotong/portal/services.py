@@ -8,12 +8,13 @@ from datetime import datetime, timedelta
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from yihaotong.core.errors import InvalidTransition, NotFound
 from yihaotong.notifications import limits
+from yihaotong.notifications.actions import do_set_recipient_language
 from yihaotong.notifications.delivery import kick_delivery
 from yihaotong.workorders import actions as A
 from yihaotong.workorders import states as S
@@ -67,6 +68,8 @@ def submit_request(sub: Submission, *, now: datetime | None = None) -> tuple[Wor
     now = now or timezone.now()
     actor = portal_actor()
     with transaction.atomic():
+        # The citizen's SMS are written in the language they used here (notifications.templates).
+        do_set_recipient_language(sub.phone, translation.get_language() or "", now=now)
         order, code = A.do_create_order(
             actor,
             A.OrderInput(

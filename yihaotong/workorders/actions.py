@@ -261,13 +261,26 @@ def _save(order: WorkOrder) -> None:
     order.save()
 
 
-def _notify_unit(unit, kind: str, order: WorkOrder, subject: str, now: datetime, roles=(R.HANDLER, R.UNIT_ADMIN)):
-    queue_notification(kind=kind, unit=unit, roles=roles, order=order, subject=subject, now=now)
+def _notify_unit(
+    unit, kind: str, order: WorkOrder, subject: str, now: datetime, roles=(R.HANDLER, R.UNIT_ADMIN), context=None
+):
+    queue_notification(kind=kind, unit=unit, roles=roles, order=order, subject=subject, now=now, context=context)
 
 
-def _notify_requester_sms(order: WorkOrder, kind: str, body: str, now: datetime) -> None:
+def _notify_requester_sms(order: WorkOrder, kind: str, body: str, now: datetime, **context) -> None:
+    """Queue an SMS to the requester; its text comes from the kind's template (notifications.templates,
+    in the requester's language at delivery) with the order number and ``context``; ``body`` is the text
+    of kinds without a template."""
     if order.requester_phone and order.reply_wanted:
-        queue_notification(kind=kind, phone=order.requester_phone, order=order, subject=body, body=body, now=now)
+        queue_notification(
+            kind=kind,
+            phone=order.requester_phone,
+            order=order,
+            subject=body,
+            body=body,
+            now=now,
+            context={"number": order.number, **context},
+        )
 
 
 def _lead_assignment(order: WorkOrder, *, lock: bool = True) -> Assignment | None:
@@ -457,7 +470,7 @@ def do_create_order(
             now=now,
             subject=f"紧急工单 {number}: {order.subject}",
         )
-    _notify_requester_sms(order, "order_created", f"您的诉求已受理，工单号{number}，查询码{code}。", now)
+    _notify_requester_sms(order, "order_created", f"您的诉求已受理，工单号{number}，查询码{code}。", now, code=code)
     return order, code
 
 
@@ -654,7 +667,14 @@ def do_dispatch_order(
             sign_due=sign.due,
             instructions=instructions,
         )
-        _notify_unit(unit, "dispatched", order, f"新工单待签收 {order.number}: {order.subject}", now)
+        _notify_unit(
+            unit,
+            "dispatched",
+            order,
+            f"新工单待签收 {order.number}: {order.subject}",
+            now,
+            context={"number": order.number, "subject": order.subject[:80]},
+        )
     _sync_current_clock(order)
     _save(order)
     return order
@@ -976,6 +996,7 @@ def do_decide_extension(
             "extension_approved",
             f"您的工单{order.number}办理期限延长至{last_day:%Y-%m-%d}。",
             now,
+            due=f"{last_day:%Y-%m-%d}",
         )
     else:
         record_event(order, "extension_refused", actor, now, reason=note)
@@ -1554,9 +1575,15 @@ def _sweep_batch(orders: list[WorkOrder], now: datetime) -> int:
                 )
                 raised += 1
                 subject = f"{'黄牌预警' if level == D.YELLOW else '红牌超期'} {order.number}: {order.subject}"
+                ctx = {"number": order.number, "subject": order.subject[:80]}
                 if clock == "callback":
                     notes += outbox_rows(
-                        kind=f"warning_{level}", roles=(R.CALLBACK_AGENT,), order=order, now=now, subject=subject
+                        kind=f"warning_{level}",
+                        roles=(R.CALLBACK_AGENT,),
+                        order=order,
+                        now=now,
+                        subject=subject,
+                        context=ctx,
                     )
                 elif order.lead_unit:
                     notes += outbox_rows(
@@ -1566,10 +1593,11 @@ def _sweep_batch(orders: list[WorkOrder], now: datetime) -> int:
                         order=order,
                         now=now,
                         subject=subject,
+                        context=ctx,
                     )
                 if level == D.RED:
                     notes += outbox_rows(
-                        kind="warning_red", roles=(R.SUPERVISOR,), order=order, now=now, subject=subject
+                        kind="warning_red", roles=(R.SUPERVISOR,), order=order, now=now, subject=subject, context=ctx
                     )
             order.warning_level = level
         order.next_warning_at = D.next_warning_instant(now, order.warn_at, order.due_at)
