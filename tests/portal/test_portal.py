@@ -246,7 +246,7 @@ def test_posts_are_rate_limited_per_address(client, cast):
     assert statuses[:30] == [422] * 30 and statuses[30] == 429
 
 
-def test_closed_unreached_order_can_be_sent_back_online(client, cast):
+def _closed_unreached(cast):
     from tests.factories import order_input
     from yihaotong.workorders import actions as A
 
@@ -259,14 +259,40 @@ def test_closed_unreached_order_can_be_sent_back_online(client, cast):
         A.do_record_callback(cast.callback, order.pk, outcome="no_answer")
     order.refresh_from_db()
     assert order.state == "closed" and not order.satisfaction
+    return order, code
+
+
+def test_closed_unreached_order_can_be_sent_back_online(client, cast):
+    order, code = _closed_unreached(cast)
     _track(client, order.number, code)
     page = client.get(f"/portal/track/{order.number}/").content.decode()
-    assert 'data-testid="ask-redo"' in page and 'data-testid="rate"' not in page
-    assert client.post(f"/portal/track/{order.number}/rate/", {"reason": ""}).status_code == 422
-    r = client.post(f"/portal/track/{order.number}/rate/", {"reason": "电话一直没人打来，问题也没解决"})
+    assert 'data-testid="rate"' in page  # invited by SMS to rate online: the whole rating form
+    bad = client.post(f"/portal/track/{order.number}/rate/", {"satisfaction": "dissatisfied", "reason": ""})
+    assert bad.status_code == 422
+    r = client.post(
+        f"/portal/track/{order.number}/rate/",
+        {"satisfaction": "dissatisfied", "reason": "电话一直没人打来，问题也没解决"},
+    )
     assert r.status_code == 302
     order.refresh_from_db()
-    assert order.state == "in_progress" and order.redo_count == 1
+    assert order.state == "in_progress" and order.redo_count == 1 and order.dissatisfied_count == 1
+
+
+def test_closed_unreached_order_can_be_rated_satisfied_online(client, cast):
+    from yihaotong.workorders.models import Callback, Event
+
+    order, code = _closed_unreached(cast)
+    _track(client, order.number, code)
+    r = client.post(f"/portal/track/{order.number}/rate/", {"satisfaction": "satisfied", "reason": ""})
+    assert r.status_code == 302
+    order.refresh_from_db()
+    assert order.state == "closed" and order.satisfaction == "satisfied" and order.redo_count == 0
+    assert Callback.objects.filter(order=order, outcome="reached", satisfaction="satisfied").count() == 1
+    assert Event.objects.filter(order=order, kind="rated_online", is_public=True).exists()
+    page = client.get(f"/portal/track/{order.number}/").content.decode()
+    assert 'data-testid="rated"' in page and 'data-testid="rate"' not in page  # rated once only
+    again = client.post(f"/portal/track/{order.number}/rate/", {"satisfaction": "dissatisfied", "reason": "x"})
+    assert again.status_code == 422 and Callback.objects.filter(order=order, outcome="reached").count() == 1
 
 
 def test_english_switch(client, cast):

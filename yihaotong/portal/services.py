@@ -154,8 +154,10 @@ def public_timeline(order: WorkOrder) -> list[TimelineItem]:
     return items
 
 
-def can_rate(order: WorkOrder) -> bool:
-    return order.state == S.PENDING_CALLBACK
+def can_rate(order: WorkOrder, *, now: datetime | None = None) -> bool:
+    """Awaiting its callback, or closed without the callback reaching the requester (invited by SMS to
+    rate online) and still within the redo window."""
+    return order.state == S.PENDING_CALLBACK or can_ask_redo(order, now=now)
 
 
 def can_ask_redo(order: WorkOrder, *, now: datetime | None = None) -> bool:
@@ -179,8 +181,12 @@ def ask_redo(order: WorkOrder, *, reason: str, now: datetime | None = None) -> W
 def rate_order(order: WorkOrder, *, satisfaction: str, reason: str, now: datetime | None = None):
     """The citizen's online rating, recorded as a reached callback: 不满意 sends the order back (重办)
     within the policy's rounds, like a callback agent's record."""
-    if not can_rate(order):
+    if not can_rate(order, now=now):
         raise InvalidTransition(gettext_noop("This request cannot be rated now."))
+    if order.state == S.CLOSED:
+        return A.do_rate_closed_order(
+            portal_actor(), order.pk, satisfaction=satisfaction, reason=(reason or "").strip(), now=now
+        )
     return A.do_record_callback(
         portal_actor(),
         order.pk,

@@ -1452,6 +1452,55 @@ def do_close_order(actor, order_id: int, *, reason: str = "", now: datetime | No
 
 
 @transaction.atomic
+def do_rate_closed_order(
+    actor, order_id: int, *, satisfaction: str, reason: str = "", now: datetime | None = None
+) -> Callback:
+    """Record the requester's own rating of a closed order that no callback reached (they were invited by
+    SMS to rate online, policy ``callback_fallback``), within the redo window. The rating counts as a
+    reached callback of the current round; 不满意 (with a reason) sends the order back to its unit (重办)
+    within the policy's rounds, as a callback would."""
+    now = _now(now)
+    if satisfaction not in Satisfaction.values:
+        raise Invalid(
+            gettext_noop("Record the requester's satisfaction."),
+            errors={"satisfaction": [gettext_noop("choose a listed outcome")]},
+        )
+    reason = (reason or "").strip()
+    if satisfaction == Satisfaction.DISSATISFIED and not reason:
+        raise Invalid(
+            gettext_noop("Record why the requester is dissatisfied."),
+            errors={"reason": [gettext_noop("This field is required.")]},
+        )
+    order = _lock(actor, order_id)
+    window = timedelta(days=int(get_policy()["redo_window_days"]))
+    if order.state != S.CLOSED or order.satisfaction or order.closed_at is None or now - order.closed_at > window:
+        raise InvalidTransition(gettext_noop("This order cannot be rated now."))
+    cb = Callback.objects.create(
+        order=order,
+        agent=actor,
+        at=now,
+        round=order.redo_count,
+        outcome=CallbackOutcome.REACHED,
+        satisfaction=satisfaction,
+        reason=reason,
+    )
+    record_event(order, "rated_online", actor, now, reason=reason, payload={"satisfaction": satisfaction}, public=True)
+    order.satisfaction = satisfaction
+    if satisfaction == Satisfaction.DISSATISFIED:
+        policy = get_policy()
+        order.dissatisfied_count += 1
+        if order.dissatisfied_count >= int(policy["review_candidate_dissatisfied"]):
+            order.is_review_candidate = True
+        if order.redo_count < int(policy["redo_max_rounds"]):
+            S.check_transition("redo", order.state, actor.roles, reason)
+            _redo(order, actor, now, reason)
+        else:
+            order.is_review_candidate = True
+    _save(order)
+    return cb
+
+
+@transaction.atomic
 def do_redo_order(actor, order_id: int, *, reason: str, now: datetime | None = None) -> WorkOrder:
     """Send a closed order (within the redo window) or one awaiting callback back to its unit (重办)."""
     now = _now(now)

@@ -46,6 +46,7 @@ EVENT_LABELS = {
     "approve_reply": pgettext_lazy("order event", "Reply approved"),
     "send_back": pgettext_lazy("order event", "Reply sent back"),
     "callback": pgettext_lazy("order event", "Callback recorded"),
+    "rated_online": pgettext_lazy("order event", "Rated online by the requester"),
     "redo": pgettext_lazy("order event", "Sent back for redo"),
     "close": pgettext_lazy("order event", "Closed"),
     # supervision and warnings
