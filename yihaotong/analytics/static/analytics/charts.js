@@ -26,7 +26,8 @@
   if (direct && (c = chart("chart-direct"))) {
     c.setOption({
       title: title(direct), tooltip: { trigger: "item" }, legend: { top: 30 },
-      series: [{ type: "pie", radius: ["35%", "65%"], top: 40, data: direct.data, label: { formatter: "{b}: {c} ({d}%)" } }]
+      // stillShowZeroSum: false — a period with nothing to show draws no slices rather than three equal ones
+      series: [{ type: "pie", radius: ["35%", "65%"], top: 40, stillShowZeroSum: false, data: direct.data, label: { formatter: "{b}: {c} ({d}%)" } }]
     });
   }
   function bars(d, id, color) {
