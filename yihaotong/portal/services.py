@@ -157,10 +157,10 @@ def public_timeline(order: WorkOrder) -> list[TimelineItem]:
 def can_rate(order: WorkOrder, *, now: datetime | None = None) -> bool:
     """Awaiting its callback, or closed without the callback reaching the requester (invited by SMS to
     rate online) and still within the redo window."""
-    return order.state == S.PENDING_CALLBACK or can_ask_redo(order, now=now)
+    return order.state == S.PENDING_CALLBACK or _closed_unrated(order, now=now)
 
 
-def can_ask_redo(order: WorkOrder, *, now: datetime | None = None) -> bool:
+def _closed_unrated(order: WorkOrder, *, now: datetime | None = None) -> bool:
     """A closed order the requester never rated (the callback did not reach them; they were invited by
     SMS to rate online): within the redo window they may ask for it to be handled again."""
     from yihaotong.directory.policy import get_policy
@@ -169,13 +169,6 @@ def can_ask_redo(order: WorkOrder, *, now: datetime | None = None) -> bool:
         return False
     window = timedelta(days=int(get_policy()["redo_window_days"]))
     return (now or timezone.now()) - order.closed_at <= window
-
-
-def ask_redo(order: WorkOrder, *, reason: str, now: datetime | None = None) -> WorkOrder:
-    """Not satisfied with a closed, unrated order: send it back to its unit (重办) with the reason."""
-    if not can_ask_redo(order, now=now):
-        raise InvalidTransition(gettext_noop("This request cannot be sent back now."))
-    return A.do_redo_order(portal_actor(), order.pk, reason=f"网上评价不满意：{reason.strip()}", now=now)
 
 
 def rate_order(order: WorkOrder, *, satisfaction: str, reason: str, now: datetime | None = None):

@@ -259,7 +259,6 @@ def order_page(request, number: str):
             "order": order,
             "timeline": services.public_timeline(order),
             "can_rate": services.can_rate(order),
-            "can_ask_redo": services.can_ask_redo(order),
             "rate_form": RateForm(),
         },
     )
@@ -273,19 +272,7 @@ def rate(request, number: str):
         return redirect("portal:track")
     form = RateForm(request.POST)
     error = ""
-    if not services.can_rate(order) and services.can_ask_redo(order):
-        # A closed order the callback never reached: only "not satisfied, handle it again" is offered.
-        reason = (request.POST.get("reason") or "").strip()[:1000]
-        if reason:
-            try:
-                services.ask_redo(order, reason=reason)
-                return redirect("portal:order", number=number)
-            except DomainError as exc:
-                error = exc.localized()
-        else:
-            form = RateForm({"satisfaction": "dissatisfied", "reason": ""})
-            form.is_valid()
-    elif form.is_valid():
+    if form.is_valid():
         try:
             services.rate_order(
                 order, satisfaction=form.cleaned_data["satisfaction"], reason=form.cleaned_data["reason"]
@@ -298,7 +285,6 @@ def rate(request, number: str):
         "order": order,
         "timeline": services.public_timeline(order),
         "can_rate": services.can_rate(order),
-        "can_ask_redo": services.can_ask_redo(order),
         "rate_form": form,
         "error": error,
     }
