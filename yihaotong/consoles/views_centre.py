@@ -384,7 +384,12 @@ def _perform(request, spec: CentreAction, order: WorkOrder, form) -> tuple[bool,
 
 
 def routing_suggestions(actor, order: WorkOrder, now: datetime) -> list[dict]:
-    """Return the routing assistant's top lead units and categories for ``order`` (model or catalogue)."""
+    """Return the routing assistant's top lead units and categories for ``order`` (model or catalogue).
+
+    Each row says its field (``unit`` / ``category``), its code and whether it may be accepted with one key:
+    the field's first choice, when its confidence reaches the centre's ``router_accept_threshold`` (only a
+    trained model's calibrated confidence can; the catalogue's keyword shares are capped below it).
+    """
     from yihaotong.routing.suggest import suggest
 
     try:
@@ -399,17 +404,68 @@ def routing_suggestions(actor, order: WorkOrder, now: datetime) -> list[dict]:
         ("category", _("category"), result.category),
     ):
         source = result.sources.get(field_name, result.source)
-        for choice in choices[:3]:
+        for rank, choice in enumerate(choices[:3]):
             rows.append(
                 {
+                    "field": field_name,
+                    "code": choice.code,
                     "label": choice.name,
                     "kind": f"{label} · {source}",
                     "confidence": round(choice.confidence * 100) if choice.confidence is not None else None,
                     "unit_id": units.get(choice.code) if field_name == "unit" else None,
                     "words": choice.words[:5],
+                    "confident": rank == 0
+                    and choice.confidence is not None
+                    and choice.confidence >= result.accept_threshold,
                 }
             )
     return rows
+
+
+def one_key_choice(suggestions: list[dict], field_name: str, form) -> dict | None:
+    """Return the suggestion of ``field_name`` the dispatcher may accept with one key, or None.
+
+    Only a confident first choice that the form can take (a unit the dispatch form lists, a category the
+    classify form lists) is offered.
+    """
+    for row in suggestions:
+        if row["field"] != field_name or not row["confident"]:
+            continue
+        value = row["unit_id"] if field_name == "unit" else row["code"]
+        choices = {str(v) for v, _label in _flat_choices(form.fields[_ACCEPT_FIELD[field_name]].choices)}
+        if value is not None and str(value) in choices:
+            return {**row, "value": value}
+    return None
+
+
+# The form field a one-key accept fills, and the name of the button that carries the accepted value.
+_ACCEPT_FIELD = {"unit": "lead_unit_id", "category": "category"}
+ACCEPT_BUTTON = {"dispatch": ("accept_unit", "lead_unit_id"), "classify": ("accept_category", "category")}
+
+
+def _flat_choices(choices) -> list[tuple]:
+    """Return (value, label) pairs of a choice list whose entries may be groups (label, [(value, label), …])."""
+    out = []
+    for value, label in choices:
+        if isinstance(label, list | tuple):
+            out.extend(label)
+        else:
+            out.append((value, label))
+    return out
+
+
+def accepted_data(action: str, data):
+    """Return the POST data of an action, with the value of a one-key accept button put in its field.
+
+    The accept button sits in the dispatch (classify) form and posts the suggested unit (category) under its
+    own name, so the rest of the form (supporting units, deadline, instructions) goes with it unchanged.
+    """
+    button = ACCEPT_BUTTON.get(action)
+    if button is None or not (data.get(button[0]) or "").strip():
+        return data
+    data = data.copy()
+    data[button[1]] = data[button[0]].strip()
+    return data
 
 
 def catalogue_entry(order: WorkOrder) -> CatalogueEntry | None:
@@ -574,6 +630,9 @@ def panel_context(
     }
     if "classify" in blocks and order.category_id and not blocks["classify"]["form"].is_bound:
         blocks["classify"]["form"].initial = {"category": order.category.code}
+    suggestions = routing_suggestions(user, order, now) if {"classify", "dispatch"} & set(blocks) else []
+    if "classify" in blocks:
+        ctx["accept_category"] = one_key_choice(suggestions, "category", blocks["classify"]["form"])
     if "reject" in blocks:
         ctx["dispositions"] = F.DISPOSITION_REASONS
     if "merge" in blocks:
@@ -590,7 +649,6 @@ def panel_context(
         )
     if "dispatch" in blocks:
         entry = catalogue_entry(order)
-        suggestions = routing_suggestions(user, order, now)
         form = blocks["dispatch"]["form"]
         if not form.is_bound and entry is not None:
             lead = entry.lead_unit if entry.lead_unit_id else (order.street if entry.by_territory else None)
@@ -607,6 +665,7 @@ def panel_context(
             catalogue=entry,
             catalogue_lead=(entry.lead_unit or (order.street if entry.by_territory else None)) if entry else None,
             suggestions=suggestions,
+            accept_unit=one_key_choice(suggestions, "unit", form),
             preview=preview,
             needs_deadline=_needs_deadline(order),
         )
@@ -742,7 +801,7 @@ def centre_action(request, pk: int, action: str):
     prefix_id = order.pk
     if spec.form is F.DecideForm:
         prefix_id = f"{order.pk}_{request.POST.get('application', '')}"
-    form = spec.form(request.POST, order_id=prefix_id, **_form_kwargs(spec, {}))
+    form = spec.form(accepted_data(action, request.POST), order_id=prefix_id, **_form_kwargs(spec, {}))
     ok, status = _perform(request, spec, order, form)
     source = request.POST.get("_list", "")
     if source in LISTS and not request.user.roles & _LIST_CONTEXTS[source][2]:

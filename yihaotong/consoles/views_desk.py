@@ -9,6 +9,7 @@ on the re-rendered form, with everything the operator typed kept.
 
 from __future__ import annotations
 
+import logging
 from functools import wraps
 
 from django.contrib import messages
@@ -18,12 +19,14 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from yihaotong.accounts import roles as R
 from yihaotong.core.errors import Invalid, NotFound, NotPermitted
 from yihaotong.directory.data.dispositions import DISPOSITION_REASONS, EMERGENCY_SERVICES
+from yihaotong.directory.models import RequestType, Urgency
 from yihaotong.intake import actions as A
 from yihaotong.intake.models import ContactOutcome
 from yihaotong.intake.selectors import caller_history
@@ -43,6 +46,8 @@ from yihaotong.worktime.calendar import TZ
 from . import forms_desk as F
 from .actions_util import run_action
 from .selectors import warning_tone
+
+log = logging.getLogger(__name__)
 
 DESK_ROLES = frozenset({R.OPERATOR, R.DISPATCHER})
 STREET_MIN_CONFIDENCE = 0.5  # below this the gazetteer's reading is a guess: the dispatcher decides the street
@@ -475,6 +480,68 @@ def desk_similar(request):
         ]
     context = {"candidates": candidates, "asked": bool(text or subject)}
     return render(request, "consoles/desk/_similar.html", context)
+
+
+URGENCY_LEVELS = ("urgent", "critical")  # the urgency hints' levels are urgency codes
+
+
+def suggestion_context(params) -> dict:
+    """What the routing assistant suggests for what is typed: request type, urgency (with the emergency
+    services to offer) and category, each with its confidence and source. Nothing is written; the operator
+    decides (the ``create`` event records the choice, and routing compares it with the suggestion)."""
+    from yihaotong.routing.suggest import suggest
+
+    text = (params.get("text") or "").strip()
+    subject = (params.get("summary") or "").strip()
+    context: dict = {"asked": bool(text or subject), "suggestion": None}
+    if not context["asked"]:
+        return context
+    try:
+        result = suggest(text, subject=subject, address=params.get("address", ""), channel=params.get("channel", ""))
+    except Exception:  # the assistant must never stop an intake  # noqa: BLE001
+        log.exception("routing suggestion failed at the desk")
+        return context
+    level = result.urgency.get("level") or ""
+    english = (get_language() or "").startswith("en")
+    names = {
+        code: (english and name_en) or name
+        for model in (RequestType, Urgency)
+        for code, name, name_en in model.objects.values_list("code", "name", "name_en")
+    }
+    top = result.request_type[0] if result.request_type else None
+    context["suggestion"] = {
+        "request_types": [
+            {
+                "code": c.code,
+                "name": names.get(c.code, c.name),
+                "confidence": round(c.confidence * 100),
+                "words": c.words[:4],
+            }
+            for c in result.request_type
+        ],
+        "request_type": top.code if top else "",
+        "confident": bool(top and top.confidence >= result.accept_threshold),
+        "request_type_source": result.sources.get("request_type", ""),
+        "urgency": level if level in URGENCY_LEVELS else "",
+        "urgency_name": names.get(level, level),
+        "services": result.urgency.get("services") or [],
+        "categories": [
+            {"name": c.name, "confidence": round(c.confidence * 100), "words": c.words[:4]} for c in result.category
+        ],
+        "category_source": result.sources.get("category", ""),
+        "empty": result.empty and not level,
+    }
+    return context
+
+
+@require_http_methods(["GET", "POST"])
+@desk_view
+def desk_suggest(request):
+    """The routing assistant's pane: the suggested request type, urgency and category for what is typed,
+    with a button (Alt+6) that puts the suggested request type and urgency in the form. The page posts the
+    form (a letter's text is too long for a URL); GET works too."""
+    params = request.POST if request.method == "POST" else request.GET
+    return render(request, "consoles/desk/_suggest.html", suggestion_context(params))
 
 
 @require_http_methods(["GET", "POST"])
