@@ -107,6 +107,31 @@ def test_second_import_is_idempotent_updates_and_conflicts(present, mayor):
     assert list(conflict.errors) == ["address"] and conflict.order is not None
 
 
+def test_row_the_order_refuses_at_run_time_writes_nothing(present, mayor):
+    """A row that passed the staging checks but that ``do_create_order`` refuses when the batch runs (its
+    category was retired meanwhile): the chunk's quick pass is rolled back and the chunk applied again row
+    by row; the others are created, the refused one is rejected with the order's reason and wrote nothing."""
+    from yihaotong.directory.models import Category
+    from yihaotong.notifications.models import Outbox
+
+    other = Category.objects.filter(is_active=True, level=3).exclude(code="URB-01-01").order_by("code").first()
+    rows = [row(upstream_id="C-1"), row(upstream_id="C-2", category=other.code), row(upstream_id="C-3")]
+    batch = do_stage_import(present.operator, mayor.code, "c.csv", to_csv(rows))
+    assert batch.rejected == 0
+    other.is_active = False
+    other.save()
+    before, outbox = counts(), Outbox.objects.count()
+    batch = do_run_import(batch.pk)
+    assert (batch.state, batch.created, batch.rejected, batch.processed) == (BatchState.DONE, 2, 1, 3)
+    after = counts()
+    assert (after[0] - before[0], after[1] - before[1], after[2] - before[2]) == (2, 2, 2)
+    assert Outbox.objects.count() - outbox == 2  # one SMS per created order, none for the refused row
+    refused = batch.rows.get(upstream_id="C-2")
+    assert refused.result == RowResult.REJECTED and "category" in refused.errors and refused.order is None
+    assert not WorkOrder.objects.filter(upstream_ref="C-2").exists()
+    assert set(batch.rows.filter(result=RowResult.CREATED).values_list("upstream_id", flat=True)) == {"C-1", "C-3"}
+
+
 def test_whole_file_refusals(present, mayor):
     before = counts()
     with pytest.raises(Invalid) as exc:
