@@ -216,6 +216,20 @@ def test_evaluate_returns_every_figure():
     assert result["n"] == 15 and result["top3_accuracy"] == 1.0 and result["macro_f1"] > 0.8
 
 
+def test_evaluate_reports_macro_f1_by_group():
+    texts, labels = texts_and_labels(10)
+    test_texts, test_labels = texts[1::2], labels[1::2]
+    groups = ["h0" if i % 2 else "h1" for i in range(len(test_texts))]
+    result = evaluate(texts[::2], labels[::2], test_texts, test_labels, groups=groups)
+    by_group = result["macro_f1_by_group"]
+    assert set(by_group) == {"h0", "h1"} and all(0.0 <= v <= 1.0 for v in by_group.values())
+    # Each group's figure is the macro-F1 of its own rows: one group alone gives the overall figure.
+    alone = evaluate(texts[::2], labels[::2], test_texts, test_labels, groups=["all"] * len(test_texts))
+    assert alone["macro_f1_by_group"] == {"all": alone["macro_f1"]}
+    with pytest.raises(ValueError, match="differ in length"):
+        evaluate(texts[::2], labels[::2], test_texts, test_labels, groups=["h0"])
+
+
 def _write_csv(path, rows, columns):
     with open(path, "w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=columns)

@@ -523,12 +523,15 @@ def evaluate(
     *,
     config: ModelConfig | None = None,
     details: bool = False,
+    groups: Sequence[str] | None = None,
 ) -> dict:
     """Train on the training rows only, predict each test row through ``TextClassifier.top`` (the production
     path) one at a time, and return n, macro-F1, accuracy, top-3 accuracy, training seconds and latency.
 
     ``details`` adds the CPU-time percentiles of the same calls, the chosen C, the temperature, the feature
-    count and the expected calibration error (ECE, 10 bins) of the top-1 confidence.
+    count and the expected calibration error (ECE, 10 bins) of the top-1 confidence. ``groups`` (one name per
+    test row, e.g. the half of the split a hash of the row's id falls in) adds the macro-F1 of each group, to
+    see whether a difference between variants holds on each part of the test data.
     """
     started = time.perf_counter()
     model = TextClassifier(config).fit(train_texts, train_labels)
@@ -555,6 +558,14 @@ def evaluate(
         "p50_ms": round(float(np.percentile(lat, 50)), 2),
         "p95_ms": round(float(np.percentile(lat, 95)), 2),
     }
+    if groups is not None:
+        names = np.asarray([str(g) for g in groups])
+        if len(names) != n:
+            raise ValueError("groups and test rows differ in length")
+        truth, guess = np.asarray(test_labels, dtype=str), np.asarray(predicted, dtype=str)
+        result["macro_f1_by_group"] = {
+            str(g): round(macro_f1(truth[names == g], guess[names == g]), 4) for g in np.unique(names)
+        }
     if details:
         correct = np.asarray([p == t for p, t in zip(predicted, test_labels, strict=True)], dtype=float)
         conf = np.asarray(confidences)
