@@ -227,3 +227,19 @@ def test_api_upload_and_report(present, mayor, huey_immediate, django_capture_on
     h = Client()
     h.force_login(present.edu)
     assert h.get(f"/api/v1/transfers/batches/{batch_id}").status_code == 403
+
+
+def test_export_date_formats():
+    from yihaotong.channels.rows import parse_datetime
+
+    start, end = datetime(2026, 1, 5, tzinfo=TZ), datetime(2026, 1, 5, 23, 59, 59, tzinfo=TZ)
+    for text in ("2026-01-05", "2026-1-5", "2026/01/05", "20260105", " 2026-01-05 "):
+        assert parse_datetime(text) == start and parse_datetime(text, end_of_day=True) == end
+    assert (
+        parse_datetime("2026-01-05 08:30")
+        == parse_datetime("2026/1/5 8:30:00")
+        == datetime(2026, 1, 5, 8, 30, tzinfo=TZ)
+    )
+    for bad in ("2026-02-30", "2026-13-01", "1999-12-31", "tomorrow"):
+        with pytest.raises(ValueError):
+            parse_datetime(bad)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -218,7 +218,7 @@ def do_stage_import(actor, platform_code: str, name: str, data: bytes, *, now: d
                 ]
             }
             inp = None
-        uid = str(raw.get("upstream_id") or "").strip()[:64]
+        uid = inp.upstream_id if inp is not None else str(raw.get("upstream_id") or "").strip()[:64]
         if inp is not None:
             first_line[inp.upstream_id] = line
             rows.append(ImportRow(batch=batch, line=line, upstream_id=uid, data=_as_data(inp)))
@@ -363,12 +363,7 @@ def _apply_chunk(batch: ImportBatch, now: datetime | None, chunk: int, *, carefu
         row.errors = _plain(outcome.errors)
         row.order = outcome.order
     Transfer.objects.bulk_create(new_transfers)
-    # The report rows: written again in one statement rather than updated one by one, without the row's
-    # data (applied now; the report needs the result, the reasons and the order).
-    for row in pending:
-        row.data = {}
-    ImportRow.objects.filter(pk__in=[r.pk for r in pending]).delete()
-    ImportRow.objects.bulk_create(pending)
+    _write_report_rows(platform, pending, inputs)
     counts = {r: 0 for r in RowResult.values}
     for row in pending:
         counts[row.result] += 1
@@ -381,6 +376,35 @@ def _apply_chunk(batch: ImportBatch, now: datetime | None, chunk: int, *, carefu
         rejected=F("rejected") + counts[RowResult.REJECTED],
     )
     return True
+
+
+_PLAIN_RESULTS = (RowResult.CREATED, RowResult.UPDATED, RowResult.UNCHANGED)
+
+
+def _write_report_rows(platform: Platform, rows: list[ImportRow], inputs: dict[int, TransferInput]) -> None:
+    """Write the applied rows' results, without their data (applied now; the report needs the result, the
+    reasons and the order).
+
+    Rows without reasons (created, updated, unchanged: nearly all of them) take one UPDATE per result, their
+    order read from the Transfer of their upstream id in the same statement; rows with reasons (conflicts,
+    refusals) are deleted and inserted again with them in one statement each."""
+    plain: dict[str, list[int]] = {}
+    rewrite = []
+    for row in rows:
+        if row.result in _PLAIN_RESULTS and not row.errors and row.upstream_id == inputs[row.pk].upstream_id:
+            plain.setdefault(row.result, []).append(row.pk)
+        else:
+            row.data = {}
+            rewrite.append(row)
+    if plain:
+        order_of = Subquery(
+            Transfer.objects.filter(platform_id=platform.pk, upstream_id=OuterRef("upstream_id")).values("order_id")[:1]
+        )
+        for result, pks in plain.items():
+            ImportRow.objects.filter(pk__in=pks).update(result=result, data={}, order=order_of)
+    if rewrite:
+        ImportRow.objects.filter(pk__in=[r.pk for r in rewrite]).delete()
+        ImportRow.objects.bulk_create(rewrite)
 
 
 # ---------------------------------------------------------------------------------------------------------

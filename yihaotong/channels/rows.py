@@ -130,13 +130,17 @@ def _lookup(table: dict, value: str, field: str, errors: dict) -> str:
     return code
 
 
+def _whole_day(day: date, end_of_day: bool) -> datetime:
+    return datetime.combine(day, time.max.replace(microsecond=0) if end_of_day else time.min)
+
+
 def parse_datetime(value, *, end_of_day: bool = False) -> datetime:
     """A date-time of the upstream's export (China time unless it says otherwise); a bare date means the
     start of the day, or its end for deadlines. Raise ValueError when it is not a date."""
     if isinstance(value, datetime):
         dt = value
     elif isinstance(value, date):
-        dt = datetime.combine(value, time.max.replace(microsecond=0) if end_of_day else time.min)
+        dt = _whole_day(value, end_of_day)
     else:
         text = str(value).strip()
         dt = None
@@ -144,6 +148,12 @@ def parse_datetime(value, *, end_of_day: bool = False) -> datetime:
             # "2025-01-01 08:00[:00]" and ISO 8601 (with an offset): the C parser, ~20x faster than strptime
             try:
                 dt = datetime.fromisoformat(text)
+            except ValueError:
+                dt = None
+        elif len(text) == 10 and text[4:5] == text[7:8] == "-" and text.replace("-", "").isdigit():
+            # a bare "2025-01-01" (the usual deadline): the C parser rather than five failing strptime calls
+            try:
+                dt = _whole_day(date.fromisoformat(text), end_of_day)
             except ValueError:
                 dt = None
         for fmt in _DATE_FORMATS if dt is None else ():
@@ -158,7 +168,7 @@ def parse_datetime(value, *, end_of_day: bool = False) -> datetime:
                     day = datetime.strptime(text, fmt).date()
                 except ValueError:
                     continue
-                dt = datetime.combine(day, time.max.replace(microsecond=0) if end_of_day else time.min)
+                dt = _whole_day(day, end_of_day)
                 break
         if dt is None:
             dt = datetime.fromisoformat(text)  # ISO 8601 with an offset; raises ValueError otherwise
