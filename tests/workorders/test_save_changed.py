@@ -73,3 +73,30 @@ def test_a_new_instance_without_a_snapshot_saves_every_column(cast):
         copy.save()
     (sql,) = _updates(ctx)
     assert '"text"' in sql and '"subject"' in sql
+
+
+def test_the_rows_of_one_notification_are_inserted_in_one_statement(cast):
+    from yihaotong.accounts import roles as R
+    from yihaotong.notifications.actions import queue_notification
+    from yihaotong.notifications.models import Outbox
+
+    order = new_order(cast)
+    now = order.created_at
+    with CaptureQueriesContext(connection) as ctx:
+        rows = queue_notification(
+            kind="dispatched", unit=cast.edu.unit, roles=(R.HANDLER, R.UNIT_ADMIN), order=order, now=now, subject="s"
+        )
+    assert len(ctx.captured_queries) == 1 and ctx.captured_queries[0]["sql"].startswith("INSERT")
+    assert [r.recipient_role for r in rows] == [R.HANDLER, R.UNIT_ADMIN]
+    saved = {o.pk: o for o in Outbox.objects.filter(pk__in=[r.pk for r in rows])}
+    assert sorted(saved) == sorted(r.pk for r in rows)  # the ids set on the rows are the rows' own
+    for row in rows:
+        assert saved[row.pk].recipient_role == row.recipient_role
+        assert saved[row.pk].recipient_unit_id == cast.edu.unit_id
+        assert saved[row.pk].created_at == now and saved[row.pk].state == "queued"
+    # Three rows use the three-row statement; one row the compiled single-row insert.
+    three = queue_notification(
+        kind="x", unit=cast.edu.unit, roles=(R.HANDLER, R.UNIT_ADMIN, R.SUPERVISOR), order=order, now=now, subject="t"
+    )
+    one = queue_notification(kind="y", roles=(R.SUPERVISOR,), order=order, now=now, subject="u")
+    assert Outbox.objects.filter(pk__in=[r.pk for r in three + one]).count() == 4

@@ -71,14 +71,67 @@ class CompiledWrites(models.Model):
             return cursor.rowcount > 0
 
 
+def insert_rows(rows: list) -> list:
+    """Insert new rows of one ``CompiledWrites`` model in one statement compiled once per row count.
+
+    For the few rows an action writes together (the outbox rows of one notification). Each row's values
+    are prepared by its fields as ``save()`` would (``pre_save``, ``get_db_prep_save``) and the new ids set
+    on the rows. No model signals are sent (as with ``bulk_create``). A single row, a database that cannot
+    return the ids of a multi-row insert, or a value that is an expression takes ``save()``.
+    """
+    if not rows:
+        return rows
+    model = type(rows[0])
+    using = router_db_for_write(model)
+    connection = connections[using]
+    if len(rows) == 1 or not connection.features.can_return_rows_from_bulk_insert:
+        for row in rows:
+            row.save(force_insert=True)
+        return rows
+    opts = model._meta
+    fields = [f for f in opts.concrete_fields if not f.generated and f is not opts.auto_field]
+    compiled = _compiled_insert(model, using, fields, [opts.pk], rows=len(rows))
+    if compiled is None:
+        for row in rows:
+            row.save(force_insert=True)
+        return rows
+    params = []
+    for row in rows:
+        for field in fields:
+            value = field.get_db_prep_save(field.pre_save(row, add=True), connection=connection)
+            if hasattr(value, "resolve_expression") or hasattr(value, "as_sql"):
+                for r in rows:
+                    r.save(force_insert=True)
+                return rows
+            params.append(value)
+    sql, returning_params, converters, compiler = compiled
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*params, *returning_params))
+        ids = connection.ops.fetch_returned_insert_rows(cursor)
+    if converters:
+        ids = list(compiler.apply_converters(ids, converters))
+    for row, (pk,) in zip(rows, ids, strict=True):
+        setattr(row, opts.pk.attname, pk)
+        row._state.adding = False
+        row._state.db = using
+    return rows
+
+
+def router_db_for_write(model) -> str:
+    from django.db import router
+
+    return router.db_for_write(model)
+
+
 _INSERT_SQL: dict[tuple, tuple | None] = {}
 _UPDATE_SQL: dict[tuple, str] = {}
 
 
-def _compiled_insert(model, using, fields, returning_fields):
-    """Return (sql, returning params, converters, compiler) of a one-row INSERT, or None for Django's path."""
+def _compiled_insert(model, using, fields, returning_fields, rows: int = 1):
+    """Return (sql, returning params, converters, compiler) of an INSERT of ``rows`` rows, or None for
+    Django's path."""
     connection = connections[using]
-    key = (model, using, id(connection), tuple(fields), tuple(returning_fields or ()))
+    key = (model, using, id(connection), tuple(fields), tuple(returning_fields or ()), rows)
     try:
         return _INSERT_SQL[key]
     except KeyError:
@@ -86,11 +139,12 @@ def _compiled_insert(model, using, fields, returning_fields):
     hit = None
     if fields and not any(hasattr(f, "get_placeholder") for f in fields):
         qn = connection.ops.quote_name
-        head = "%s %s (%s) VALUES (%s)" % (  # noqa: UP031 - the same text as SQLInsertCompiler.as_sql
+        values = "(%s)" % ", ".join(["%s"] * len(fields))  # noqa: UP031
+        head = "%s %s (%s) VALUES %s" % (  # noqa: UP031 - the same text as SQLInsertCompiler.as_sql
             connection.ops.insert_statement(on_conflict=None),
             qn(model._meta.db_table),
             ", ".join(qn(f.column) for f in fields),
-            ", ".join(["%s"] * len(fields)),
+            ", ".join([values] * rows),
         )
         returning_params = ()
         compiler = model._base_manager.none().query.get_compiler(using=using)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from yihaotong.core.models import insert_rows
+
 from .models import Outbox, OutboxChannel
 from .templates import render
 
@@ -12,12 +14,9 @@ def queue_notification(**kwargs) -> list[Outbox]:
     """Queue one notification per addressee: a unit's members with ``roles``, centre ``roles``, a user,
     or the requester's phone (SMS) or email. Fan-out to individual people happens at delivery.
 
-    Rows are saved one by one: with the compiled insert (``CompiledWrites``) two single-row INSERTs cost
-    less CPU than compiling one two-row ``bulk_create`` (decision 0009)."""
-    rows = outbox_rows(**kwargs)
-    for row in rows:
-        row.save(force_insert=True)
-    return rows
+    The rows of one notification are inserted in one statement compiled once per row count
+    (``core.models.insert_rows``, decision 0009)."""
+    return insert_rows(outbox_rows(**kwargs))
 
 
 def outbox_rows(

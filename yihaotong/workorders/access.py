@@ -15,6 +15,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_noop
 
 from yihaotong.accounts import roles as R
+from yihaotong.core import compiled
 from yihaotong.core.errors import NotFound, NotPermitted
 from yihaotong.core.text import mask_name, mask_phone
 from yihaotong.directory.policy import get_policy, reference
@@ -209,6 +210,44 @@ def actor_assignments(actor, order: WorkOrder, *, active_only: bool = True) -> Q
     return qs
 
 
+def _unit_scope_key(actor) -> tuple | None:
+    """Everything ``actor_unit_ids_q(actor)`` depends on (the key of its compiled queries), or None."""
+    if not actor.roles.intersection(R.UNIT_ROLES) or not actor.unit_id:
+        return None
+    if R.UNIT_ADMIN in actor.roles:
+        return ("admin", actor.unit_id, actor.unit.path)
+    return ("unit", actor.unit_id)
+
+
+def actor_assignment_rows(actor, order_id: int, *, lock: bool = False, pk: int | None = None) -> list[Assignment]:
+    """Return the active assignments of the order that ``actor`` works on (optionally the one ``pk``).
+
+    The same rows as ``actor_assignments(actor, order)``, with the query compiled once per unit scope
+    (``core.compiled``); ``lock`` locks the assignment rows only, not the joined units.
+    """
+    scope = _unit_scope_key(actor)
+    if scope is None:
+        return []
+
+    def build(order, pk=None):
+        qs = actor_assignments(actor, order).order_by()
+        if lock:
+            qs = qs.select_for_update(of=("self",))
+        return qs if pk is None else qs.filter(pk=pk)
+
+    if pk is None:
+        return compiled.select(("actor_assignments", scope, lock), build, int(order_id))
+    return compiled.select(("actor_assignment", scope, lock), build, int(order_id), int(pk))
+
+
+def actor_has_part(actor, order_id: int) -> bool:
+    """Whether ``actor``'s unit holds an active assignment of the order (compiled once per unit scope)."""
+    scope = _unit_scope_key(actor)
+    if scope is None:
+        return False
+    return compiled.exists(("actor_has_part", scope), lambda order: actor_assignments(actor, order), int(order_id))
+
+
 def requester_contact(actor, order: WorkOrder) -> dict[str, str]:
     """Return the requester's name and phone as ``actor`` may see them without a reveal."""
     if is_centre(actor):
@@ -223,7 +262,7 @@ def can_reveal(actor, order: WorkOrder) -> bool:
         return True
     if is_restricted(order) and not order.identity_disclosure_agreed:
         return False
-    return actor_assignments(actor, order).exists()
+    return actor_has_part(actor, order.pk)
 
 
 def check_can_reveal(actor, order: WorkOrder) -> None:

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from yihaotong.accounts import roles as R
+from yihaotong.core import compiled
 from yihaotong.core.errors import Code, Conflict, Invalid, InvalidTransition, Message, NotFound, NotPermitted
 from yihaotong.directory.models import Unit, UnitKind
 from yihaotong.directory.policy import get_policy, get_rules, reference
@@ -31,7 +32,15 @@ from yihaotong.worktime.loader import get_calendar
 
 from . import deadlines as D
 from . import states as S
-from .access import access_order, actor_assignments, check_can_reveal, is_centre, one_or_none, prime_references
+from .access import (
+    access_order,
+    actor_assignment_rows,
+    actor_has_part,
+    check_can_reveal,
+    is_centre,
+    one_or_none,
+    prime_references,
+)
 from .models import (
     ACTIVE_ASSIGNMENT_STATES,
     Application,
@@ -284,12 +293,16 @@ def _notify_requester_sms(order: WorkOrder, kind: str, body: str, now: datetime,
 
 
 def _lead_assignment(order: WorkOrder, *, lock: bool = True) -> Assignment | None:
-    qs = Assignment.objects.filter(
-        order=order, role=AssignmentRole.LEAD, parent__isnull=True, state__in=ACTIVE_ASSIGNMENT_STATES
-    )
-    if lock:
-        qs = qs.select_for_update()
-    return qs.first()
+    def build(order_id):
+        qs = Assignment.objects.filter(
+            order_id=order_id, role=AssignmentRole.LEAD, parent__isnull=True, state__in=ACTIVE_ASSIGNMENT_STATES
+        )
+        if lock:
+            qs = qs.select_for_update(of=("self",))
+        return qs.order_by(*Assignment._meta.ordering)[:1]
+
+    rows = compiled.select(("lead_assignment", lock), build, order.pk)
+    return rows[0] if rows else None
 
 
 _ASSIGNMENT_FKS = (("unit", "unit"),)
@@ -298,15 +311,14 @@ _SWEEP_FKS = (("lead_unit", "unit"),)
 
 def _actor_assignment(actor, order: WorkOrder, assignment_id: int | None) -> Assignment:
     """Return the active assignment (of the actor's unit) that a unit action is about."""
-    qs = actor_assignments(actor, order).select_for_update()
     if assignment_id is not None:
-        asg = one_or_none(qs.filter(pk=assignment_id))
-        if asg is None:
+        rows = actor_assignment_rows(actor, order.pk, lock=True, pk=assignment_id)
+        if not rows:
             if Assignment.objects.filter(pk=assignment_id, order=order).exists():
                 raise NotPermitted(gettext_noop("This assignment belongs to another unit."))
             raise NotFound(gettext_noop("No such assignment."))
-        return prime_references(asg, _ASSIGNMENT_FKS)
-    items = [prime_references(a, _ASSIGNMENT_FKS) for a in qs.order_by()]
+        return prime_references(rows[0], _ASSIGNMENT_FKS)
+    items = [prime_references(a, _ASSIGNMENT_FKS) for a in actor_assignment_rows(actor, order.pk, lock=True)]
     if not items:
         raise NotPermitted(gettext_noop("Your unit holds no active assignment of this order."))
     # Prefer the assignment of the actor's own unit, then the lead.
@@ -316,7 +328,7 @@ def _actor_assignment(actor, order: WorkOrder, assignment_id: int | None) -> Ass
 
 def _require_active_part(actor, order: WorkOrder) -> None:
     """Unit members write on an order only while their unit holds an active part of it."""
-    if not is_centre(actor) and not actor_assignments(actor, order).exists():
+    if not is_centre(actor) and not actor_has_part(actor, order.pk):
         raise NotPermitted(gettext_noop("Your unit holds no active assignment of this order."))
 
 
@@ -627,7 +639,7 @@ def do_dispatch_order(
             errors={"category": [gettext_noop("required to dispatch")]},
         )
     previous = order.state
-    redispatch = Assignment.objects.filter(order=order).exists()
+    redispatch = compiled.exists(("any_assignment",), lambda o: Assignment.objects.filter(order_id=o), order.pk)
     t = _apply_transition(
         order,
         "dispatch",
@@ -1010,6 +1022,21 @@ def do_decide_extension(
     return _record_decision(app, approve, actor, now, note)
 
 
+def _open_sub_assignments(parent_id):
+    states = [AssignmentState.PENDING_SIGN, AssignmentState.SIGNED]
+    return Assignment.objects.filter(parent_id=parent_id, state__in=states)
+
+
+def _pending_reply(order_id):
+    # The newest reply waiting for review (Reply's ordering reversed, as ``last()`` would), locked.
+    qs = Reply.objects.select_for_update(of=("self",)).filter(order_id=order_id, state=ReplyState.PENDING)
+    return qs.order_by("-created_at", "-id")[:1]
+
+
+def _locked_assignment(pk):
+    return Assignment.objects.select_for_update(of=("self",)).filter(pk=pk).order_by()
+
+
 @transaction.atomic
 def do_reply_order(
     actor,
@@ -1037,7 +1064,7 @@ def do_reply_order(
         raise Invalid(gettext_noop("The reply is not complete."), errors=errors)
     if asg.state != AssignmentState.SIGNED:
         raise InvalidTransition(gettext_noop("Sign for the order before replying."), state=asg.state)
-    if Assignment.objects.filter(parent=asg, state__in=[AssignmentState.PENDING_SIGN, AssignmentState.SIGNED]).exists():
+    if compiled.exists(("open_sub_assignment",), _open_sub_assignments, asg.pk):
         raise InvalidTransition(gettext_noop("A sub-unit has not replied yet."))
     reply = Reply(
         order=order,
@@ -1086,10 +1113,11 @@ def do_review_reply(actor, order_id: int, *, approve: bool, comment: str = "", n
     now = _now(now)
     order = _lock(actor, order_id)
     S.check_transition("approve_reply" if approve else "send_back", order.state, actor.roles, comment)
-    reply = Reply.objects.select_for_update().filter(order=order, state=ReplyState.PENDING).last()
-    if reply is None:
+    replies = compiled.select(("pending_reply",), _pending_reply, order.pk)
+    if not replies:
         raise InvalidTransition(gettext_noop("There is no reply waiting for review."), state=order.state)
-    asg = Assignment.objects.select_for_update().get(pk=reply.assignment_id)
+    reply = replies[0]
+    asg = compiled.select(("locked_assignment",), _locked_assignment, reply.assignment_id)[0]
     if approve:
         _apply_transition(order, "approve_reply", actor, now, reason=comment)
         policy = get_policy()
@@ -1232,7 +1260,7 @@ def do_log_contact(
     now = _now(now)
     order = _lock(actor, order_id)
     S.check_side_action("contact_log", order.state, actor.roles)
-    if not is_centre(actor) and not actor_assignments(actor, order).exists():
+    if not is_centre(actor) and not actor_has_part(actor, order.pk):
         raise NotPermitted(gettext_noop("Your unit holds no active assignment of this order."))
     log = ContactLog.objects.create(order=order, unit=actor.unit, by=actor, at=now, method=method, note=note)
     record_event(order, "contact_log", actor, now, unit=actor.unit, payload={"method": method})
@@ -1577,6 +1605,10 @@ def do_sweep_warnings(*, now: datetime | None = None, batch: int = 500, shard: t
                 return raised
             seen.update(o.pk for o in orders)
             raised += _sweep_batch(orders, now)
+        if len(orders) < batch:
+            # A short batch was everything due but the rows an action holds (left for the next sweep):
+            # no second transaction just to find nothing.
+            return raised
 
 
 _SWEEP_FIELDS = (
