@@ -1117,7 +1117,6 @@ def do_review_reply(actor, order_id: int, *, approve: bool, comment: str = "", n
     if not replies:
         raise InvalidTransition(gettext_noop("There is no reply waiting for review."), state=order.state)
     reply = replies[0]
-    asg = compiled.select(("locked_assignment",), _locked_assignment, reply.assignment_id)[0]
     if approve:
         _apply_transition(order, "approve_reply", actor, now, reason=comment)
         policy = get_policy()
@@ -1133,6 +1132,9 @@ def do_review_reply(actor, order_id: int, *, approve: bool, comment: str = "", n
     else:
         _apply_transition(order, "send_back", actor, now, reason=comment)
         reply.state = ReplyState.SENT_BACK
+        asg = prime_references(
+            compiled.select(("locked_assignment",), _locked_assignment, reply.assignment_id)[0], _ASSIGNMENT_FKS
+        )
         asg.state = AssignmentState.SIGNED
         asg.replied_at = None
         asg.save()
