@@ -3,7 +3,7 @@
 Builds 10,000 upstream rows (a CSV export as a platform would send it) from the citizen messages of
 ``shared/data/messages`` (subject + detail; cycled, with the upstream id numbering the copies), then
 imports them through the real import path: ``channels.actions.do_stage_import`` (read the file, check
-every row) and ``do_run_import`` (what the huey task runs: chunks of one transaction, a savepoint per row,
+every row) and ``do_run_import`` (what the huey task runs: chunks of one transaction, no savepoint per row,
 each order made by ``workorders.actions.do_create_order``). Then the same file again: every row is found
 by its upstream id and reported unchanged (the idempotent path). Rows per second = rows / wall time of
 staging plus running, on a fresh database.
@@ -14,7 +14,9 @@ staging plus running, on a fresh database.
 
 The machine is shared: the JSON carries the load average before and after the run, and the CPU time of
 this process (on SQLite that is all the work, the database included; on PostgreSQL the server's share is
-not in it), so that a starved run can be told from a slow one.
+not in it, and is reported apart from the backend's /proc entry when the server is local), so that a
+starved run can be told from a slow one. ``counts_match``: orders = transfers = "create" events = rows
+created = rows accepted = rows found unchanged the second time.
 """
 
 from __future__ import annotations
@@ -39,6 +41,10 @@ from bench.lifecycle import configure_environment, db_info, django_setup_and_mig
 
 DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/h_channels_bench"
 FILES = ("messages_with_replies.csv", "public_messages_with_likes.csv")
+
+
+def _round(x: float | None) -> float | None:
+    return None if x is None else round(x, 2)
 
 
 def log(*parts) -> None:
@@ -91,6 +97,22 @@ def build_csv(messages, n: int, categories: list[str], streets: list[str], start
     return out.getvalue().encode("utf-8")
 
 
+def server_cpu_seconds() -> float | None:
+    """CPU time of this connection's PostgreSQL backend so far (a local server's /proc), else None."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cur:
+        cur.execute("select pg_backend_pid()")
+        pid = cur.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("messages", type=Path, help="the shared/data/messages folder")
@@ -112,9 +134,9 @@ def main(argv=None) -> int:
         from yihaotong.accounts import roles as R
         from yihaotong.accounts.actions import do_create_user
         from yihaotong.channels.actions import do_run_import, do_save_platform, do_stage_import
-        from yihaotong.channels.models import ImportBatch
+        from yihaotong.channels.models import ImportBatch, Transfer
         from yihaotong.directory.models import Category, Unit, UnitKind
-        from yihaotong.workorders.models import WorkOrder
+        from yihaotong.workorders.models import Event, WorkOrder
 
         cast = build_cast()
         account = do_create_user(username="mayor-line", password=None, roles=[R.INTEGRATION], is_service=True)
@@ -126,20 +148,25 @@ def main(argv=None) -> int:
         log(f"{args.rows} rows, {len(data) / 1e6:.1f} MB of CSV from {len(messages)} messages")
 
         def timed_import(name):
+            s0 = server_cpu_seconds()
             t0, c0 = time.perf_counter(), time.process_time()
             batch = do_stage_import(cast.operator, "mayor", name, data)
             t1 = time.perf_counter()
             batch = do_run_import(batch.pk)
             t2, c2 = time.perf_counter(), time.process_time()
+            s2 = server_cpu_seconds()
             cpu_seconds.append(c2 - c0)
+            server_seconds.append(None if s0 is None or s2 is None else s2 - s0)
             return batch, t1 - t0, t2 - t1
 
         cpu_seconds: list[float] = []
+        server_seconds: list[float | None] = []
         batch, stage_s, run_s = timed_import("export.csv")
         log(f"first import: stage {stage_s:.1f}s, run {run_s:.1f}s")
         again, stage2_s, run2_s = timed_import("export-again.csv")
         log(f"second import: stage {stage2_s:.1f}s, run {run2_s:.1f}s")
         total = stage_s + run_s
+        accepted = args.rows - batch.rejected
         result = {
             "benchmark": "import",
             "rows": args.rows,
@@ -150,6 +177,7 @@ def main(argv=None) -> int:
                 "rows_per_second": round(args.rows / total, 1),
                 "process_cpu_seconds": round(cpu_seconds[0], 2),
                 "rows_per_process_cpu_second": round(args.rows / cpu_seconds[0], 1),
+                "server_backend_cpu_seconds": _round(server_seconds[0]),
                 "created": batch.created,
                 "rejected": batch.rejected,
                 "state": batch.state,
@@ -159,11 +187,20 @@ def main(argv=None) -> int:
                 "run_seconds": round(run2_s, 2),
                 "rows_per_second": round(args.rows / (stage2_s + run2_s), 1),
                 "process_cpu_seconds": round(cpu_seconds[1], 2),
+                "server_backend_cpu_seconds": _round(server_seconds[1]),
                 "unchanged": again.unchanged,
                 "created": again.created,
             },
             "orders_in_database": WorkOrder.objects.count(),
+            "transfers_in_database": Transfer.objects.count(),
+            "create_events_in_database": Event.objects.filter(kind="create").count(),
             "batches": ImportBatch.objects.count(),
+            "counts_match": WorkOrder.objects.count()
+            == Transfer.objects.count()
+            == Event.objects.filter(kind="create").count()
+            == batch.created
+            == accepted
+            == again.unchanged,
             "goal_rows_per_second": 500,
             "database": db_info(),
             "machine": {
