@@ -1,9 +1,11 @@
 """Every write of upstream transfers: one transferred row, a batch import staged and then run, platforms.
 
-One row is applied in one transaction (or one savepoint inside a batch chunk): the (platform, upstream id)
-row is locked if it exists; otherwise the order is created through ``workorders.actions.do_create_order``
-and the ``Transfer`` inserted; a concurrent twin that inserted first makes our insert fail on the unique
-constraint, our savepoint (order included) rolls back, and the row is treated as a repeat of the twin.
+One row from the API is applied in one transaction: the (platform, upstream id) row is locked if it
+exists; otherwise the order is created through ``workorders.actions.do_create_order`` and the ``Transfer``
+inserted; a concurrent twin that inserted first makes our insert fail on the unique constraint, our
+savepoint (order included) rolls back, and the row is treated as a repeat of the twin. A batch is applied
+in chunks of one transaction each, under the platform's lock, its orders made without a savepoint each
+unless a row is refused (then the chunk is applied again row by row; see ``_run_chunk``).
 """
 
 from __future__ import annotations
