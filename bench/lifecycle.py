@@ -1044,9 +1044,9 @@ class Replay:
                 # every worker sweeps its share of the due orders (order id modulo N)
                 self.warnings += self.call("sweep_warnings", lambda: A.do_sweep_warnings(now=s, shard=(w, n)))
                 self.sweeps += w == 0
-                barrier.wait()
                 if w == 0:
                     self.autovacuum()
+                # nobody goes on (or sets its flag for the next sweep) before every shard is swept
                 barrier.wait()
                 return everyone_done
 

@@ -88,3 +88,21 @@ def test_shapes_it_does_not_know_run_through_the_orm(cast):
         assert compiled.select(("test_nothing",), values_unused, order.pk) == []
         assert compiled.select(("test_nothing",), values_unused, order.pk) == []
     assert ctx.captured_queries == []
+
+
+def test_instants_are_arguments_too_and_only_loads_the_asked_columns(cast):
+    from datetime import timedelta
+
+    order = drive(cast, new_order(cast), "dispatched", lead=EDU)
+    asg = Assignment.objects.get(order=order)
+
+    def build(order_id, at):
+        return Assignment.objects.filter(order_id=order_id, dispatched_at__lte=at).only("id", "state")
+
+    key = ("test_dispatched_before",)
+    assert compiled.select(key, build, order.pk, asg.dispatched_at - timedelta(seconds=1)) == []
+    rows = compiled.select(key, build, order.pk, asg.dispatched_at)
+    assert [(a.pk, a.state) for a in rows] == [(asg.pk, asg.state)]
+    assert rows[0].get_deferred_fields() >= {"unit_id", "sign_due"}
+    with pytest.raises(TypeError):
+        compiled.select(("test_bad_argument",), build, order.pk, "yesterday")

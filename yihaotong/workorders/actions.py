@@ -1590,19 +1590,31 @@ def do_sweep_warnings(*, now: datetime | None = None, batch: int = 500, shard: t
     # Only orders on a clock have a next_warning_at (_sync_current_clock); filtering on it alone lets the
     # database walk its partial index in order, which stays cheap while the table churns. A state without
     # a clock is checked below anyway.
-    due = WorkOrder.objects.filter(next_warning_at__lte=now).only(*_SWEEP_FIELDS)
+    due = WorkOrder.objects.only(*_SWEEP_FIELDS)
     if shard is not None:
         index, count = shard
         if not 0 <= index < count:
             raise Invalid("A shard is (index, count) with 0 <= index < count.", errors={"shard": [str(shard)]})
         due = due.alias(shard_of_id=Mod("id", count)).filter(shard_of_id=index)
+
+    def first_batch(at):  # compiled once per shard and batch size (core.compiled): most sweeps stop here
+        return (
+            due.filter(next_warning_at__lte=at)
+            .select_for_update(skip_locked=True, of=("self",))
+            .order_by("next_warning_at", "id")[:batch]
+        )
+
     while True:
         with transaction.atomic():
-            orders = list(
-                due.select_for_update(skip_locked=True, of=("self",))
-                .exclude(pk__in=seen)
-                .order_by("next_warning_at", "id")[:batch]
-            )
+            if not seen:
+                orders = compiled.select(("sweep_due", shard, batch), first_batch, now)
+            else:
+                orders = list(
+                    due.filter(next_warning_at__lte=now)
+                    .select_for_update(skip_locked=True, of=("self",))
+                    .exclude(pk__in=seen)
+                    .order_by("next_warning_at", "id")[:batch]
+                )
             if not orders:
                 return raised
             seen.update(o.pk for o in orders)
