@@ -132,6 +132,34 @@ def test_row_the_order_refuses_at_run_time_writes_nothing(present, mayor):
     assert set(batch.rows.filter(result=RowResult.CREATED).values_list("upstream_id", flat=True)) == {"C-1", "C-3"}
 
 
+def test_quick_pass_runs_the_action_body_without_its_savepoint():
+    """The quick pass calls ``do_create_order``'s own body (its only wrapper is transaction.atomic); a
+    function with another wrapper is used as it is."""
+    import functools
+
+    from django.db import transaction
+
+    from yihaotong.channels.actions import _create_order_in_chunk, _without_savepoint
+    from yihaotong.workorders.actions import do_create_order
+
+    assert _create_order_in_chunk is not do_create_order
+    assert _create_order_in_chunk is do_create_order.__wrapped__
+
+    def logged(fn):
+        @functools.wraps(fn)
+        def inner(*args, **kwargs):
+            return fn(*args, **kwargs)
+
+        return inner
+
+    @logged
+    @transaction.atomic
+    def audited():
+        return 1
+
+    assert _without_savepoint(audited) is audited
+
+
 def test_whole_file_refusals(present, mayor):
     before = counts()
     with pytest.raises(Invalid) as exc:

@@ -301,10 +301,22 @@ class _Careful(Exception):  # noqa: N818 - a signal, not an error
     """A row of a chunk applied without savepoints was refused: roll the chunk back, apply it row by row."""
 
 
-# ``do_create_order`` without its own transaction.atomic (the decorator's ``__wrapped__``): the quick pass of
-# a chunk is one transaction whose rows take no savepoint each (two statements a row fewer); a refused row
-# rolls the whole chunk back and the chunk is applied again with ``do_create_order`` itself.
-_create_order_in_chunk = getattr(do_create_order, "__wrapped__", do_create_order)
+def _without_savepoint(action):
+    """The action's own body when its only wrapper is ``transaction.atomic`` (whose ``__wrapped__`` it is);
+    otherwise the action itself (any other wrapper is kept, at the price of the savepoint)."""
+    body = getattr(action, "__wrapped__", None)
+    cells = [c.cell_contents for c in (action.__closure__ or ())]
+    if body is None or not any(isinstance(c, transaction.Atomic) for c in cells):
+        return action
+    if getattr(body, "__wrapped__", None) is not None or body.__code__.co_name != action.__name__:
+        return action
+    return body
+
+
+# ``do_create_order`` without its own transaction.atomic: the quick pass of a chunk is one transaction whose
+# rows take no savepoint each (two statements a row fewer); a refused row rolls the whole chunk back and the
+# chunk is applied again with ``do_create_order`` itself.
+_create_order_in_chunk = _without_savepoint(do_create_order)
 
 
 def _run_chunk(batch: ImportBatch, now: datetime | None, chunk: int) -> bool:
