@@ -153,16 +153,27 @@ def check_query_code(order: WorkOrder, code: str) -> bool:
 
 def next_order_number(now: datetime) -> str:
     """Return a readable order number unique under concurrency: QY20261126-0001."""
+    return next_order_numbers(now, 1)[0]
+
+
+def next_order_numbers(now: datetime, n: int) -> list[str]:
+    """Return ``n`` consecutive order numbers of ``now``'s day, taken in one statement (``last = last + n``).
+
+    The day's sequence row stays locked until the caller's transaction ends (other creations that day wait
+    for it): ``workorders.bulk.reserve_order_numbers`` takes numbers in a transaction of their own."""
+    if n < 1:
+        return []
     day = timezone.localtime(now, TZ).strftime("%Y%m%d")
     table = "workorders_ordersequence"
     with connection.cursor() as cur:
         cur.execute(
-            f"INSERT INTO {table} (day, last) VALUES (%s, 1) "  # noqa: S608 - constant table name
-            f"ON CONFLICT (day) DO UPDATE SET last = {table}.last + 1 RETURNING last",
-            [day],
+            f"INSERT INTO {table} (day, last) VALUES (%s, %s) "  # noqa: S608 - constant table name
+            f"ON CONFLICT (day) DO UPDATE SET last = {table}.last + %s RETURNING last",
+            [day, n, n],
         )
-        seq = cur.fetchone()[0]
-    return f"{settings.YIHAOTONG_ORDER_PREFIX}{day}-{seq:04d}"
+        last = cur.fetchone()[0]
+    prefix = settings.YIHAOTONG_ORDER_PREFIX
+    return [f"{prefix}{day}-{seq:04d}" for seq in range(last - n + 1, last + 1)]
 
 
 def _rule_for(order: WorkOrder) -> D.RuleView:
@@ -417,31 +428,38 @@ def _validate_input(data: OrderInput) -> dict:
     return resolved
 
 
-@transaction.atomic
-def do_create_order(
-    actor,
-    data: OrderInput,
-    *,
-    accepted: bool | None = None,
-    now: datetime | None = None,
-) -> tuple[WorkOrder, str]:
-    """Create a work order; return it and its query code (shown once, stored hashed).
+@dataclass
+class NewOrder:
+    """An order made by ``build_order`` and not written yet: the order, its query code (shown once, stored
+    hashed), its events and its outbox rows (their ``order`` is set again once the order has its id)."""
 
-    Orders taken by an operator are accepted at once (待派单); those from the portal, the API or upstream
-    platforms wait for an operator (待受理) unless ``accepted`` says otherwise.
-    """
-    from yihaotong.core.text import normalise_phone
+    order: WorkOrder
+    code: str
+    events: list[Event]
+    outbox: list[Outbox]
 
-    now = _now(now)
+
+def creation_state(actor, accepted: bool | None) -> tuple[str, bool]:
+    """The state a new order of ``actor`` starts in, and whether it is accepted; refuse an actor whose
+    roles may not create orders in that state."""
     roles = actor.roles
     if accepted is None:
         accepted = bool(roles & {R.OPERATOR, R.DISPATCHER})
     state = S.PENDING_DISPATCH if accepted else S.SUBMITTED
     if not roles.intersection(S.CREATE_ROLES[state]):
         raise NotPermitted(gettext_noop("Your roles may not create work orders."))
-    refs = _validate_input(data)
+    return state, accepted
+
+
+def build_order(
+    actor, data: OrderInput, refs: dict, *, number: str, state: str, accepted: bool, now: datetime
+) -> NewOrder:
+    """The rules of a new order in one place (``do_create_order`` and the bulk ``do_create_orders``): its
+    fields from the validated input (``refs``: ``_validate_input``), its create event, the dispatchers'
+    notice of an urgent order and the requester's SMS with the number and query code. Nothing is written."""
+    from yihaotong.core.text import normalise_phone
+
     code = f"{secrets.randbelow(1_000_000):06d}"
-    number = next_order_number(now)
     order = WorkOrder(
         number=number,
         query_code_hash=_hash_code(number, code),
@@ -464,8 +482,7 @@ def do_create_order(
         accepted_at=now if accepted else None,
         **refs,
     )
-    order.save()
-    record_event(
+    event = _event(
         order,
         "create",
         actor,
@@ -474,16 +491,61 @@ def do_create_order(
         public=True,
         payload={"channel": data.channel, "request_type": data.request_type, "urgency": data.urgency},
     )
+    outbox: list[Outbox] = []
     if refs["urgency"].code != "normal":
-        queue_notification(
+        outbox += outbox_rows(
             kind="urgent_order",
             roles=(R.DISPATCHER,),
             order=order,
             now=now,
             subject=f"紧急工单 {number}: {order.subject}",
         )
-    _notify_requester_sms(order, "order_created", f"您的诉求已受理，工单号{number}，查询码{code}。", now, code=code)
-    return order, code
+    if order.requester_phone and order.reply_wanted:  # as _notify_requester_sms
+        body = f"您的诉求已受理，工单号{number}，查询码{code}。"
+        outbox += outbox_rows(
+            kind="order_created",
+            phone=order.requester_phone,
+            order=order,
+            subject=body,
+            body=body,
+            now=now,
+            context={"number": number, "code": code},
+        )
+    return NewOrder(order, code, [event], outbox)
+
+
+def attach_order(new: NewOrder) -> None:
+    """Point the events and outbox rows of a built order at it once it has its id."""
+    for row in (*new.events, *new.outbox):
+        row.order = new.order
+
+
+@transaction.atomic
+def do_create_order(
+    actor,
+    data: OrderInput,
+    *,
+    accepted: bool | None = None,
+    now: datetime | None = None,
+) -> tuple[WorkOrder, str]:
+    """Create a work order; return it and its query code (shown once, stored hashed).
+
+    Orders taken by an operator are accepted at once (待派单); those from the portal, the API or upstream
+    platforms wait for an operator (待受理) unless ``accepted`` says otherwise. Many at once:
+    ``workorders.bulk.do_create_orders`` (the same ``build_order``).
+    """
+    from yihaotong.core.models import insert_rows
+
+    now = _now(now)
+    state, accepted = creation_state(actor, accepted)
+    refs = _validate_input(data)
+    new = build_order(actor, data, refs, number=next_order_number(now), state=state, accepted=accepted, now=now)
+    new.order.save()
+    attach_order(new)
+    for event in new.events:
+        event.save()
+    insert_rows(new.outbox)
+    return new.order, new.code
 
 
 @transaction.atomic
