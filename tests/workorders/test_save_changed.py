@@ -100,3 +100,40 @@ def test_the_rows_of_one_notification_are_inserted_in_one_statement(cast):
     )
     one = queue_notification(kind="y", roles=(R.SUPERVISOR,), order=order, now=now, subject="u")
     assert Outbox.objects.filter(pk__in=[r.pk for r in three + one]).count() == 4
+
+
+def test_the_short_save_keeps_djangos_contract(cast):
+    """CompiledWrites.save takes a short path for new rows and named-field updates; receivers, unknown
+    field names and vanished rows behave as with Django's save."""
+    import pytest
+    from django.db import DatabaseError
+    from django.db.models.signals import post_save
+
+    from yihaotong.workorders.models import Note
+
+    order = new_order(cast)
+    seen = []
+
+    def receiver(sender, instance, created, **kwargs):
+        seen.append((instance.pk, created))
+
+    post_save.connect(receiver, sender=Note)
+    try:
+        note = Note(order=order, author=cast.operator, at=order.created_at, text="有接收者")
+        note.save()
+    finally:
+        post_save.disconnect(receiver, sender=Note)
+    assert seen == [(note.pk, True)]  # with a receiver: Django's save, signals sent
+
+    quiet = Note(order=order, author=cast.operator, at=order.created_at, text="无接收者")
+    quiet.save()
+    assert quiet.pk and not quiet._state.adding and quiet._state.db == "default"
+    assert Note.objects.get(pk=quiet.pk).text == "无接收者"
+    quiet.text = "改过"
+    quiet.save(update_fields=["text"])
+    assert Note.objects.get(pk=quiet.pk).text == "改过"
+    with pytest.raises(ValueError):
+        quiet.save(update_fields=["no_such_field"])
+    Note.objects.filter(pk=quiet.pk).delete()
+    with pytest.raises(DatabaseError):
+        quiet.save(update_fields=["text"])

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 
-from django.db import connections, models
+from django.db import DatabaseError, connections, models, router, transaction
+from django.db.models.signals import post_save, pre_save
 
 
 class CompiledWrites(models.Model):
@@ -22,6 +24,62 @@ class CompiledWrites(models.Model):
 
     class Meta:
         abstract = True
+
+    def save(self, *args, force_insert=False, force_update=False, using=None, update_fields=None):
+        """``Model.save`` for the two saves the actions make, without its general machinery: a new row
+        (auto primary key) and an update of named fields. Same checks, same conversions, same rollback
+        marking; anything else (signal receivers, inheritance, a chosen database, force_update, an update
+        without field names) is Django's ``save``."""
+        cls = type(self)
+        plan = _SAVE_PLANS.get(cls, False)
+        if plan is False:
+            plan = _save_plan(cls)
+        if (
+            plan is None
+            or args
+            or force_update
+            or using is not None
+            or pre_save.has_listeners(cls)
+            or post_save.has_listeners(cls)
+        ):
+            return super().save(
+                *args, force_insert=force_insert, force_update=force_update, using=using, update_fields=update_fields
+            )
+        pk_attname = plan.pk_attname
+        if self._state.adding and update_fields is None and getattr(self, pk_attname) is None:
+            self._prepare_related_fields_for_save(operation_name="save")
+            using = router.db_for_write(cls, instance=self)
+            with transaction.mark_for_rollback_on_error(using):
+                rows = self._do_insert(cls._base_manager, using, plan.insert_fields, plan.returning, False)
+            if rows:
+                for value, field in zip(rows[0], plan.returning, strict=False):
+                    setattr(self, field.attname, value)
+            self._state.db = using
+            self._state.adding = False
+            return None
+        if (
+            not self._state.adding
+            and update_fields
+            and not force_insert
+            and getattr(self, pk_attname) is not None
+            and frozenset(update_fields) <= plan.updatable
+        ):
+            names = frozenset(update_fields)
+            self._prepare_related_fields_for_save(operation_name="save")
+            using = router.db_for_write(cls, instance=self)
+            values = [(f, None, f.pre_save(self, False)) for f in plan.non_pks if f.name in names or f.attname in names]
+            with transaction.mark_for_rollback_on_error(using):
+                updated = self._compiled_update(using, getattr(self, pk_attname), values)
+            if updated is None:
+                return super().save(update_fields=update_fields)
+            if not updated:
+                raise DatabaseError("Save with update_fields did not affect any rows.")
+            self._state.db = using
+            self._state.adding = False
+            return None
+        return super().save(
+            *args, force_insert=force_insert, force_update=force_update, using=using, update_fields=update_fields
+        )
 
     def _do_insert(self, manager, using, fields, returning_fields, raw):
         compiled = None if raw else _compiled_insert(type(self), using, fields, returning_fields)
@@ -48,20 +106,29 @@ class CompiledWrites(models.Model):
         return rows
 
     def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update):
-        if not values or self._meta.select_on_save or base_qs.query.where:
+        if base_qs.query.where:
             return super()._do_update(base_qs, using, pk_val, values, update_fields, forced_update)
+        updated = self._compiled_update(using, pk_val, values)
+        if updated is None:
+            return super()._do_update(base_qs, using, pk_val, values, update_fields, forced_update)
+        return updated
+
+    def _compiled_update(self, using, pk_val, values) -> bool | None:
+        """Run the UPDATE of ``values`` compiled once per column list; None: take Django's path."""
+        if not values or self._meta.select_on_save:
+            return None
         connection = connections[using]
         params = []
         for field, _model, value in values:
             if hasattr(value, "resolve_expression") or hasattr(field, "get_placeholder"):
-                return super()._do_update(base_qs, using, pk_val, values, update_fields, forced_update)
+                return None
             if hasattr(value, "prepare_database_save"):
                 if not field.remote_field:
-                    return super()._do_update(base_qs, using, pk_val, values, update_fields, forced_update)
+                    return None
                 value = value.prepare_database_save(field)
             value = field.get_db_prep_save(value, connection=connection)
             if hasattr(value, "as_sql"):
-                return super()._do_update(base_qs, using, pk_val, values, update_fields, forced_update)
+                return None
             params.append(value)
         pk = self._meta.pk
         sql = _compiled_update(type(self), using, tuple(field.column for field, _m, _v in values))
@@ -69,6 +136,42 @@ class CompiledWrites(models.Model):
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.rowcount > 0
+
+
+@dataclass(frozen=True)
+class _SavePlan:
+    pk_attname: str
+    insert_fields: tuple
+    returning: tuple
+    non_pks: tuple
+    updatable: frozenset
+
+
+_SAVE_PLANS: dict[type, _SavePlan | None] = {}
+
+
+def _save_plan(model) -> _SavePlan | None:
+    """What ``CompiledWrites.save`` needs of a model, or None if the model needs Django's ``save``."""
+    meta = model._meta
+    plan = None
+    if (
+        not meta.parents
+        and not meta.proxy
+        and not meta.auto_created
+        and not meta.order_with_respect_to
+        and meta.auto_field is not None
+        and meta.pk is meta.auto_field
+        and list(meta.db_returning_fields) == [meta.pk]
+    ):
+        plan = _SavePlan(
+            pk_attname=meta.pk.attname,
+            insert_fields=tuple(f for f in meta.local_concrete_fields if not f.generated and f is not meta.auto_field),
+            returning=tuple(meta.db_returning_fields),
+            non_pks=tuple(f for f in meta.local_concrete_fields if not f.primary_key and not f.generated),
+            updatable=frozenset(meta._non_pk_concrete_field_names),
+        )
+    _SAVE_PLANS[model] = plan
+    return plan
 
 
 def insert_rows(rows: list) -> list:
@@ -118,8 +221,6 @@ def insert_rows(rows: list) -> list:
 
 
 def router_db_for_write(model) -> str:
-    from django.db import router
-
     return router.db_for_write(model)
 
 
