@@ -108,9 +108,10 @@ def test_second_import_is_idempotent_updates_and_conflicts(present, mayor):
 
 
 def test_row_the_order_refuses_at_run_time_writes_nothing(present, mayor):
-    """A row that passed the staging checks but that ``do_create_order`` refuses when the batch runs (its
-    category was retired meanwhile): the chunk's quick pass is rolled back and the chunk applied again row
-    by row; the others are created, the refused one is rejected with the order's reason and wrote nothing."""
+    """A row that passed the staging checks but that the order's rules refuse when the batch runs (its
+    category was retired meanwhile): the chunk's quick pass (``do_create_orders``) is rolled back and the
+    chunk applied again row by row; the others are created, the refused one is rejected with the order's
+    reason and wrote nothing."""
     from yihaotong.directory.models import Category
     from yihaotong.notifications.models import Outbox
 
@@ -129,35 +130,32 @@ def test_row_the_order_refuses_at_run_time_writes_nothing(present, mayor):
     refused = batch.rows.get(upstream_id="C-2")
     assert refused.result == RowResult.REJECTED and "category" in refused.errors and refused.order is None
     assert not WorkOrder.objects.filter(upstream_ref="C-2").exists()
+    # The three numbers reserved for the quick pass stay unused (a gap); the row by row pass took its own.
+    made = [int(o.number.rsplit("-", 1)[1]) for o in WorkOrder.objects.filter(upstream_ref__startswith="C-")]
+    assert sorted(made) == [4, 5]
     assert set(batch.rows.filter(result=RowResult.CREATED).values_list("upstream_id", flat=True)) == {"C-1", "C-3"}
 
 
-def test_quick_pass_runs_the_action_body_without_its_savepoint():
-    """The quick pass calls ``do_create_order``'s own body (its only wrapper is transaction.atomic); a
-    function with another wrapper is used as it is."""
-    import functools
+def test_chunks_take_numbers_reserved_before_them(present, mayor):
+    """Each chunk reserves the numbers of its new rows before its transaction and makes its orders
+    together: consecutive numbers in line order, none taken for rows already known."""
+    from yihaotong.workorders.models import OrderSequence
 
-    from django.db import transaction
-
-    from yihaotong.channels.actions import _create_order_in_chunk, _without_savepoint
-    from yihaotong.workorders.actions import do_create_order
-
-    assert _create_order_in_chunk is not do_create_order
-    assert _create_order_in_chunk is do_create_order.__wrapped__
-
-    def logged(fn):
-        @functools.wraps(fn)
-        def inner(*args, **kwargs):
-            return fn(*args, **kwargs)
-
-        return inner
-
-    @logged
-    @transaction.atomic
-    def audited():
-        return 1
-
-    assert _without_savepoint(audited) is audited
+    rows = [row(upstream_id=f"N-{i}") for i in range(5)]
+    batch = do_stage_import(present.operator, mayor.code, "n.csv", to_csv(rows))
+    batch = do_run_import(batch.pk, chunk=2)
+    assert (batch.state, batch.created, batch.processed) == (BatchState.DONE, 5, 5)
+    numbers = [r.order.number for r in batch.rows.order_by("line")]
+    seqs = [int(n.rsplit("-", 1)[1]) for n in numbers]
+    assert seqs == list(range(seqs[0], seqs[0] + 5))
+    day = numbers[0].split("-")[0][-8:]
+    last = OrderSequence.objects.get(day=day).last
+    assert last == seqs[-1]
+    assert Event.objects.filter(order__upstream_ref__startswith="N-", kind="create").count() == 5
+    again = do_stage_import(present.operator, mayor.code, "n2.csv", to_csv([*rows, row(upstream_id="N-5")]))
+    again = do_run_import(again.pk, chunk=4)
+    assert (again.unchanged, again.created) == (5, 1)
+    assert OrderSequence.objects.get(day=day).last == last + 1  # known rows reserve no number
 
 
 def test_whole_file_refusals(present, mayor):

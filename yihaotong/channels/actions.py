@@ -4,8 +4,9 @@ One row from the API is applied in one transaction: the (platform, upstream id) 
 exists; otherwise the order is created through ``workorders.actions.do_create_order`` and the ``Transfer``
 inserted; a concurrent twin that inserted first makes our insert fail on the unique constraint, our
 savepoint (order included) rolls back, and the row is treated as a repeat of the twin. A batch is applied
-in chunks of one transaction each, under the platform's lock, its orders made without a savepoint each
-unless a row is refused (then the chunk is applied again row by row; see ``_run_chunk``).
+in chunks of one transaction each, under the platform's lock, a chunk's new orders made together by
+``workorders.bulk.do_create_orders`` on numbers reserved before the chunk's transaction, unless a row is
+refused (then the chunk is applied again row by row; see ``_run_chunk``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from django.utils.translation import gettext_noop
 
 from yihaotong.accounts import roles as R
 from yihaotong.core.errors import Conflict, DomainError, Invalid, Message, NotFound, NotPermitted
-from yihaotong.workorders.actions import OrderInput, do_create_order
+from yihaotong.workorders.actions import OrderInput, do_create_order, next_order_numbers
+from yihaotong.workorders.bulk import do_create_orders, reserve_order_numbers
 from yihaotong.workorders.models import Channel
 
 from .models import BatchState, ImportBatch, ImportRow, Platform, RowResult, Transfer
@@ -110,12 +112,13 @@ def _lock_platform(platform: Platform) -> None:
     Platform.objects.select_for_update().filter(pk=platform.pk).values_list("pk", flat=True).first()
 
 
-def _create(
-    actor, platform: Platform, inp: TransferInput, now: datetime, batch: ImportBatch | None, create=do_create_order
-) -> Transfer:
-    """Make the order (by default in its own savepoint: a refused order writes nothing) and the unsaved
-    Transfer row."""
-    order, _code = create(actor, _order_input(platform, inp), accepted=False, now=now)
+def _create(actor, platform: Platform, inp: TransferInput, now: datetime, batch: ImportBatch | None) -> Transfer:
+    """Make the order in its own savepoint (a refused order writes nothing) and the unsaved Transfer row."""
+    order, _code = do_create_order(actor, _order_input(platform, inp), accepted=False, now=now)
+    return _transfer(platform, inp, order, now, batch)
+
+
+def _transfer(platform: Platform, inp: TransferInput, order, now: datetime, batch: ImportBatch | None) -> Transfer:
     return Transfer(
         platform=platform,
         upstream_id=inp.upstream_id,
@@ -301,43 +304,41 @@ class _Careful(Exception):  # noqa: N818 - a signal, not an error
     """A row of a chunk applied without savepoints was refused: roll the chunk back, apply it row by row."""
 
 
-def _without_savepoint(action):
-    """The action's own body when its only wrapper is ``transaction.atomic`` (whose ``__wrapped__`` it is);
-    otherwise the action itself (any other wrapper is kept, at the price of the savepoint)."""
-    body = getattr(action, "__wrapped__", None)
-    cells = [c.cell_contents for c in (action.__closure__ or ())]
-    if body is None or not any(isinstance(c, transaction.Atomic) for c in cells):
-        return action
-    if getattr(body, "__wrapped__", None) is not None or body.__code__.co_name != action.__name__:
-        return action
-    return body
-
-
-# ``do_create_order`` without its own transaction.atomic: the quick pass of a chunk is one transaction whose
-# rows take no savepoint each (two statements a row fewer); a refused row rolls the whole chunk back and the
-# chunk is applied again with ``do_create_order`` itself.
-_create_order_in_chunk = _without_savepoint(do_create_order)
-
-
 def _run_chunk(batch: ImportBatch, now: datetime | None, chunk: int) -> bool:
     """Apply the next ``chunk`` pending rows in one transaction; return False when none was left.
 
-    First quickly: no savepoint per row. If the order's own rules refuse a row (rare: the rows were
-    checked when staged), that transaction is rolled back and the same rows are applied again, each
-    order in its own savepoint, so that a refused row writes nothing.
+    The chunk's order numbers are reserved first, in a short transaction of their own (the day's number
+    sequence is not locked while the chunk is written: other creations need not wait for it). Then the
+    quick pass: the chunk's new orders made in one ``do_create_orders``. If the order's rules refuse a row
+    (rare: the rows were checked when staged), that transaction is rolled back and the same rows are
+    applied again, each order by ``do_create_order`` in its own savepoint, so that a refused row writes
+    nothing. Reserved numbers left unused (a rolled-back chunk, a row another writer created meanwhile)
+    are a gap in the day's numbers (decision 0010).
     """
+    at = now or timezone.now()
+    ids = list(
+        ImportRow.objects.filter(batch_id=batch.pk, result=RowResult.PENDING)
+        .order_by("line")
+        .values_list("upstream_id", flat=True)[:chunk]
+    )
+    if not ids:
+        return False
+    known = Transfer.objects.filter(platform_id=batch.platform_id, upstream_id__in=ids).count()
+    numbers = reserve_order_numbers(at, len(set(ids)) - known)
     try:
-        return _apply_chunk(batch, now, chunk, careful=False)
+        return _apply_chunk(batch, at, chunk, numbers=numbers)
     except _Careful:
-        return _apply_chunk(batch, now, chunk, careful=True)
+        return _apply_chunk(batch, at, chunk, numbers=None)
 
 
 @transaction.atomic
-def _apply_chunk(batch: ImportBatch, now: datetime | None, chunk: int, *, careful: bool) -> bool:
-    """The upstream ids already known are read in one query; new rows make their order through
-    ``do_create_order``, and their Transfer rows are inserted together at the end, under the platform lock
-    so that no other writer can insert the same ids meanwhile.
+def _apply_chunk(batch: ImportBatch, at: datetime, chunk: int, *, numbers: list[str] | None) -> bool:
+    """The upstream ids already known are read in one query; new rows make their orders (all at once with
+    ``numbers`` reserved for them, else one ``do_create_order`` each, in its savepoint: the careful pass),
+    and their Transfer rows are inserted together at the end, under the platform lock so that no other
+    writer can insert the same ids meanwhile.
     """
+    careful = numbers is None
     pending = list(
         ImportRow.objects.select_for_update()
         .filter(batch_id=batch.pk, result=RowResult.PENDING)
@@ -355,16 +356,17 @@ def _apply_chunk(batch: ImportBatch, now: datetime | None, chunk: int, *, carefu
         .only("id", "upstream_id", "upstream_due", "content", "order__id", "order__number", "order__state")
         .filter(platform=platform, upstream_id__in=[i.upstream_id for i in inputs.values()])
     }
-    create = do_create_order if careful else _create_order_in_chunk
-    new_transfers = []
+    new_rows, new_transfers = [], []
     for row in pending:
         inp = inputs[row.pk]
-        at = now or timezone.now()
         try:
             if inp.upstream_id in known:
                 outcome = _repeat(known[inp.upstream_id], inp, at)
+            elif not careful:
+                new_rows.append(row)
+                continue
             else:
-                transfer = _create(actor, platform, inp, at, batch, create)
+                transfer = _create(actor, platform, inp, at, batch)
                 new_transfers.append(transfer)
                 outcome = Outcome(RowResult.CREATED, transfer)
         except DomainError as exc:
@@ -376,6 +378,8 @@ def _apply_chunk(batch: ImportBatch, now: datetime | None, chunk: int, *, carefu
         row.result = outcome.result
         row.errors = _plain(outcome.errors)
         row.order = outcome.order
+    if new_rows:
+        new_transfers += _create_all(actor, platform, new_rows, inputs, at, batch, numbers)
     Transfer.objects.bulk_create(new_transfers)
     _write_report_rows(platform, pending, inputs)
     counts = {r: 0 for r in RowResult.values}
@@ -390,6 +394,28 @@ def _apply_chunk(batch: ImportBatch, now: datetime | None, chunk: int, *, carefu
         rejected=F("rejected") + counts[RowResult.REJECTED],
     )
     return True
+
+
+def _create_all(actor, platform, rows, inputs, at, batch, numbers: list[str]) -> list[Transfer]:
+    """The quick pass: the orders of a chunk's new rows in one ``do_create_orders``, on the numbers reserved
+    for the chunk (more taken here if other writers' Transfers vanished meanwhile: never in practice)."""
+    if len(numbers) < len(rows):
+        numbers = [*numbers, *next_order_numbers(at, len(rows) - len(numbers))]
+    try:
+        made = do_create_orders(
+            actor,
+            [_order_input(platform, inputs[row.pk]) for row in rows],
+            accepted=False,
+            now=at,
+            numbers=numbers[: len(rows)],
+        )
+    except DomainError as exc:
+        raise _Careful from exc
+    transfers = []
+    for row, (order, _code) in zip(rows, made, strict=True):
+        transfers.append(_transfer(platform, inputs[row.pk], order, at, batch))
+        row.result, row.errors, row.order = RowResult.CREATED, {}, order
+    return transfers
 
 
 _PLAIN_RESULTS = (RowResult.CREATED, RowResult.UPDATED, RowResult.UNCHANGED)
