@@ -137,3 +137,29 @@ def test_the_short_save_keeps_djangos_contract(cast):
     Note.objects.filter(pk=quiet.pk).delete()
     with pytest.raises(DatabaseError):
         quiet.save(update_fields=["text"])
+
+
+def test_many_rows_go_in_statements_of_at_most_the_chunk_size(cast):
+    from yihaotong.core.models import INSERT_ROWS_MAX, insert_rows
+    from yihaotong.notifications.models import Outbox
+
+    order = new_order(cast)
+    n = 2 * INSERT_ROWS_MAX + 5
+    rows = [
+        Outbox(
+            kind="k",
+            channel="internal",
+            recipient_user=cast.operator,
+            order=order,
+            subject=f"第{i}条",
+            created_at=order.created_at,
+        )
+        for i in range(n)
+    ]
+    with CaptureQueriesContext(connection) as ctx:
+        insert_rows(rows)
+    assert len(ctx.captured_queries) == 3
+    assert len({r.pk for r in rows}) == n
+    assert dict(Outbox.objects.filter(pk__in=[r.pk for r in rows]).values_list("pk", "subject")) == {
+        r.pk: r.subject for r in rows
+    }

@@ -174,14 +174,23 @@ def _save_plan(model) -> _SavePlan | None:
     return plan
 
 
+INSERT_ROWS_MAX = 16
+
+
 def insert_rows(rows: list) -> list:
     """Insert new rows of one ``CompiledWrites`` model in one statement compiled once per row count.
 
-    For the few rows an action writes together (the outbox rows of one notification). Each row's values
+    For the few rows an action writes together (the outbox rows of one notification, a sweep's warnings),
+    in statements of at most ``INSERT_ROWS_MAX`` rows. Each row's values
     are prepared by its fields as ``save()`` would (``pre_save``, ``get_db_prep_save``) and the new ids set
     on the rows. No model signals are sent (as with ``bulk_create``). A single row, a database that cannot
     return the ids of a multi-row insert, or a value that is an expression takes ``save()``.
     """
+    if len(rows) > INSERT_ROWS_MAX:
+        # At most INSERT_ROWS_MAX statement shapes per model: each is compiled (and prepared) once.
+        for start in range(0, len(rows), INSERT_ROWS_MAX):
+            insert_rows(rows[start : start + INSERT_ROWS_MAX])
+        return rows
     if not rows:
         return rows
     model = type(rows[0])
