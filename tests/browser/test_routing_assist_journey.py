@@ -78,11 +78,20 @@ def test_suggestions_are_taken_with_one_key(people, open_session, language):
     button = panel.locator("[data-testid=accept-unit]")
     expect(button).to_have_attribute("value", str(cast.unit(EDU).pk))
     dispatcher.shot("dispatch-suggestion")
+    # Enter in a field of the dispatch form previews the deadlines, as before; it does not accept.
+    page.locator(f"#id_{order.pk}_instructions").fill("请依职责办理")
+    page.locator(f"#id_{order.pk}_handle_due").press("Enter")
+    expect(panel.locator("[data-testid=deadline-preview]")).to_be_visible()
+    order.refresh_from_db()
+    assert order.state == "pending_dispatch"
     page.locator("body").focus()
     page.keyboard.press("Alt+KeyA")
     expect(panel.locator(".notice")).to_be_visible()
     dispatcher.shot("dispatched")
     order.refresh_from_db()
     assert order.state == "dispatched" and order.lead_unit_id == cast.unit(EDU).pk
+    assert order.events.filter(kind="dispatch").count() == 1
+    lead = order.assignments.get(unit=cast.unit(EDU))
+    assert lead.instructions == "请依职责办理"  # the rest of the form went with the accept
     do_record_decisions_from_events()
     assert SuggestionDecision.objects.get(order=order, field="unit").accepted

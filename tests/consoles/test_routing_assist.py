@@ -80,6 +80,10 @@ def test_a_confident_unit_is_offered_for_one_key_dispatch(client, trained):
     assert f'name="accept_unit" value="{cast.unit(EDU).pk}"' in button and 'aria-keyshortcuts="Alt+A"' in button
     assert reverse("consoles:centre_action", args=[order.pk, "dispatch"]) in button
     assert 'data-accept-key="a"' in button and "yhtAcceptKeys" in page  # the key binding ships with the panel
+    # Enter in a field of the dispatch form still previews: its first (default) submit button is not the accept.
+    form = page.split(f'id="dispatch-form-{order.pk}"')[1]
+    first = form.split('type="submit"')[1].split(">")[0]
+    assert f'formaction="{reverse("consoles:dispatch_preview", args=[order.pk])}"' in first
 
 
 def test_accepting_dispatches_to_the_suggested_unit_and_is_recorded_as_accepted(client, trained):
