@@ -4,9 +4,9 @@ Builds 10,000 upstream rows (a CSV export as a platform would send it) from the 
 ``shared/data/messages`` (subject + detail; cycled, with the upstream id numbering the copies), then
 imports them through the real import path: ``channels.actions.do_stage_import`` (read the file, check
 every row) and ``do_run_import`` (what the huey task runs: chunks of one transaction, the chunk's numbers
-reserved before it, its orders made together by ``workorders.bulk.do_create_orders``). Then the same file again: every row is found
-by its upstream id and reported unchanged (the idempotent path). Rows per second = rows / wall time of
-staging plus running, on a fresh database.
+reserved before it, its orders made together by ``workorders.bulk.do_create_orders``). Then the same file
+again: every row is found by its upstream id and reported unchanged (the idempotent path). Rows per
+second = rows / wall time of staging plus running, on a fresh database.
 
     nice .venv/bin/python bench/import.py ../shared/data/messages --database sqlite
     nice .venv/bin/python bench/import.py ../shared/data/messages --database postgres \
