@@ -163,3 +163,25 @@ def test_many_rows_go_in_statements_of_at_most_the_chunk_size(cast):
     assert dict(Outbox.objects.filter(pk__in=[r.pk for r in rows]).values_list("pk", "subject")) == {
         r.pk: r.subject for r in rows
     }
+
+
+def test_update_rows_writes_the_named_fields_of_each_row(cast):
+    from datetime import timedelta
+
+    from yihaotong.core.models import update_rows
+
+    orders = [new_order(cast) for _ in range(3)]
+    at = orders[0].created_at
+    for i, order in enumerate(orders):
+        order.warning_level = ["yellow", "red", "none"][i]
+        order.next_warning_at = at + timedelta(hours=i + 1) if i < 2 else None
+        order.subject = "不应写入"  # not among the named fields
+    with CaptureQueriesContext(connection) as ctx:
+        update_rows(orders, ["warning_level", "next_warning_at"])
+    assert len(ctx.captured_queries) == 1
+    saved = {o.pk: o for o in WorkOrder.objects.filter(pk__in=[o.pk for o in orders])}
+    for i, order in enumerate(orders):
+        row = saved[order.pk]
+        assert row.warning_level == ["yellow", "red", "none"][i]
+        assert row.next_warning_at == (at + timedelta(hours=i + 1) if i < 2 else None)
+        assert row.subject != "不应写入"

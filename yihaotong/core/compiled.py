@@ -23,6 +23,8 @@ from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, QuerySet
 
+from yihaotong.core.db import reusable_cursor
+
 # Values no query of ours filters on: each marks the place of one argument in the compiled parameters.
 _SENTINELS = tuple(-7_301_946_285 - 7_919 * i for i in range(8))
 _TIME_SENTINELS = tuple(datetime(1901, 2, 3, 4, 5, 6, 789_001 + i, tzinfo=UTC) for i in range(8))
@@ -119,9 +121,9 @@ def _run(c: _Compiled, args: tuple, using: str) -> list:
     connection = connections[using]
     for i, arg, instant in c.slots:
         params[i] = connection.ops.adapt_datetimefield_value(args[arg]) if instant else args[arg]
-    with connection.cursor() as cursor:
-        cursor.execute(c.sql, params)
-        return cursor.fetchall()
+    cursor = reusable_cursor(using)
+    cursor.execute(c.sql, params)
+    return cursor.fetchall()
 
 
 def select(key: tuple, build: Callable[..., QuerySet], *args, using: str = DEFAULT_DB_ALIAS) -> list:

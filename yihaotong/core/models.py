@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from django.db import DatabaseError, connections, models, router, transaction
 from django.db.models.signals import post_save, pre_save
 
+from yihaotong.core.db import reusable_cursor
+
 
 class CompiledWrites(models.Model):
     """Insert and update rows with SQL compiled once per model, column list and connection.
@@ -93,14 +95,14 @@ class CompiledWrites(models.Model):
                 return super()._do_insert(manager, using, fields, returning_fields, raw)
             params.append(value)
         sql, returning_params, converters, compiler = compiled
-        with connection.cursor() as cursor:
-            cursor.execute(sql, (*params, *returning_params))
-            if not returning_fields:
-                return []
-            if returning_params is not None and connection.features.can_return_columns_from_insert:
-                rows = [connection.ops.fetch_returned_insert_columns(cursor, returning_params)]
-            else:
-                rows = [(connection.ops.last_insert_id(cursor, self._meta.db_table, returning_fields[0].column),)]
+        cursor = reusable_cursor(using)
+        cursor.execute(sql, (*params, *returning_params))
+        if not returning_fields:
+            return []
+        if returning_params is not None and connection.features.can_return_columns_from_insert:
+            rows = [connection.ops.fetch_returned_insert_columns(cursor, returning_params)]
+        else:
+            rows = [(connection.ops.last_insert_id(cursor, self._meta.db_table, returning_fields[0].column),)]
         if converters:
             rows = list(compiler.apply_converters(rows, converters))
         return rows
@@ -133,9 +135,9 @@ class CompiledWrites(models.Model):
         pk = self._meta.pk
         sql = _compiled_update(type(self), using, tuple(field.column for field, _m, _v in values))
         params.append(pk.get_db_prep_value(pk_val, connection))
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.rowcount > 0
+        cursor = reusable_cursor(using)
+        cursor.execute(sql, params)
+        return cursor.rowcount > 0
 
 
 @dataclass(frozen=True)
@@ -217,9 +219,9 @@ def insert_rows(rows: list) -> list:
                 return rows
             params.append(value)
     sql, returning_params, converters, compiler = compiled
-    with connection.cursor() as cursor:
-        cursor.execute(sql, (*params, *returning_params))
-        ids = connection.ops.fetch_returned_insert_rows(cursor)
+    cursor = reusable_cursor(using)
+    cursor.execute(sql, (*params, *returning_params))
+    ids = connection.ops.fetch_returned_insert_rows(cursor)
     if converters:
         ids = list(compiler.apply_converters(ids, converters))
     for row, (pk,) in zip(rows, ids, strict=True):
@@ -227,6 +229,45 @@ def insert_rows(rows: list) -> list:
         row._state.adding = False
         row._state.db = using
     return rows
+
+
+def update_rows(rows: list, fields: list[str]) -> None:
+    """Write the named fields of loaded rows of one model in one statement.
+
+    On PostgreSQL one ``UPDATE … FROM unnest(<one array per column>)`` whose text does not depend on the
+    number of rows (built once per model and field list, prepared by the server); elsewhere Django's
+    ``bulk_update``. Values are prepared by each field as ``save()`` prepares them; no signals are sent
+    (as with ``bulk_update``)."""
+    if not rows:
+        return
+    model = type(rows[0])
+    using = router_db_for_write(model)
+    connection = connections[using]
+    if connection.vendor != "postgresql" or len(rows) == 1:
+        model.objects.bulk_update(rows, fields)
+        return
+    opts = model._meta
+    targets = [opts.get_field(name) for name in fields]
+    key = (model, using, id(connection), tuple(fields))
+    sql = _UNNEST_UPDATE_SQL.get(key)
+    if sql is None:
+        qn = connection.ops.quote_name
+        table, pk = qn(opts.db_table), opts.pk
+        names = ["id_", *(f"v{i}" for i in range(len(targets)))]
+        arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in [pk, *targets])
+        sets = ", ".join(f"{qn(f.column)} = v.v{i}" for i, f in enumerate(targets))
+        sql = (
+            f"UPDATE {table} SET {sets} FROM unnest({arrays}) AS v({', '.join(names)}) "  # noqa: S608
+            f"WHERE {table}.{qn(pk.column)} = v.id_"
+        )
+        _UNNEST_UPDATE_SQL[key] = sql
+    columns = [[row.pk for row in rows]]
+    for f in targets:
+        columns.append([f.get_db_prep_save(f.pre_save(row, False), connection=connection) for row in rows])
+    reusable_cursor(using).execute(sql, columns)
+
+
+_UNNEST_UPDATE_SQL: dict[tuple, str] = {}
 
 
 def router_db_for_write(model) -> str:
@@ -310,12 +351,11 @@ class SavesChangedFields(CompiledWrites):
             changed = self.changed_fields()
             if not changed:
                 return
-            auto = [f.name for f in self._meta.concrete_fields if getattr(f, "auto_now", False)]
-            kwargs["update_fields"] = sorted(set(changed) | set(auto))
+            kwargs["update_fields"] = sorted(set(changed) | _columns_of(type(self)).auto_now)
         super().save(*args, **kwargs)
         if explicit is not None and getattr(self, "_saved_state", None) is not None:
             # Only the fields written are in step with the row now; the others keep their snapshot.
-            by_name = {f.name: f.attname for f in self._snapshot_fields()}
+            by_name = _columns_of(type(self)).attname_by_name
             for name in explicit:
                 attname = by_name.get(name, name)
                 value = getattr(self, attname)
@@ -330,25 +370,51 @@ class SavesChangedFields(CompiledWrites):
         return obj
 
     def changed_fields(self) -> list[str]:
-        """Return the names of the fields that differ from the snapshot (all of them without one)."""
-        state = getattr(self, "_saved_state", None)
-        fields = self._snapshot_fields()
-        if state is None:
-            return [f.name for f in fields]
-        missing = object()
-        return [f.name for f in fields if state.get(f.attname, missing) != getattr(self, f.attname)]
+        """Return the names of the fields that differ from the snapshot (all of them without one).
 
-    def _snapshot_fields(self):
-        deferred = self.get_deferred_fields()
-        return [f for f in self._meta.concrete_fields if f.attname not in deferred and not f.primary_key]
+        Deferred fields (not loaded: not in the instance's ``__dict__``) are never changed."""
+        state = getattr(self, "_saved_state", None)
+        loaded = self.__dict__
+        columns = _columns_of(type(self)).columns
+        if state is None:
+            return [name for name, attname in columns if attname in loaded]
+        missing = object()
+        return [
+            name for name, attname in columns if attname in loaded and state.get(attname, missing) != loaded[attname]
+        ]
 
     def _take_snapshot(self) -> None:
+        loaded = self.__dict__
         state = {}
-        for f in self._snapshot_fields():
-            value = getattr(self, f.attname)
-            state[f.attname] = copy.deepcopy(value) if isinstance(value, (dict, list)) else value
+        for _name, attname in _columns_of(type(self)).columns:
+            if attname in loaded:
+                value = loaded[attname]
+                state[attname] = copy.deepcopy(value) if isinstance(value, (dict, list)) else value
         self._saved_state = state
 
     def refresh_from_db(self, *args, **kwargs):
         super().refresh_from_db(*args, **kwargs)
         self._take_snapshot()
+
+
+@dataclass(frozen=True)
+class _Columns:
+    columns: tuple[tuple[str, str], ...]  # (name, attname) of the concrete fields but the primary key
+    attname_by_name: dict
+    auto_now: frozenset
+
+
+_COLUMNS: dict[type, _Columns] = {}
+
+
+def _columns_of(model) -> _Columns:
+    hit = _COLUMNS.get(model)
+    if hit is None:
+        fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        hit = _Columns(
+            columns=tuple((f.name, f.attname) for f in fields),
+            attname_by_name={f.name: f.attname for f in fields},
+            auto_now=frozenset(f.name for f in model._meta.concrete_fields if getattr(f, "auto_now", False)),
+        )
+        _COLUMNS[model] = hit
+    return hit

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_noop
 
 from yihaotong.accounts import roles as R
 from yihaotong.core import compiled
+from yihaotong.core.db import reusable_cursor
 from yihaotong.core.errors import NotFound, NotPermitted
 from yihaotong.core.text import mask_name, mask_phone
 from yihaotong.directory.policy import get_policy, reference
@@ -155,10 +156,9 @@ def _run_lock(lock: _CompiledLock, order_id: int) -> WorkOrder | None:
         return None
     params = list(lock.params)
     params[lock.where] = int(order_id)
-    db = connections[DEFAULT_DB_ALIAS]
-    with db.cursor() as cur:
-        cur.execute(lock.sql, params)
-        row = cur.fetchone()
+    cur = reusable_cursor(DEFAULT_DB_ALIAS)
+    cur.execute(lock.sql, params)
+    row = cur.fetchone()
     if row is None:
         return None
     if lock.converters:

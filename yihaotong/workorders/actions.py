@@ -23,7 +23,7 @@ from django.utils.translation import gettext_noop
 from yihaotong.accounts import roles as R
 from yihaotong.core import compiled
 from yihaotong.core.errors import Code, Conflict, Invalid, InvalidTransition, Message, NotFound, NotPermitted
-from yihaotong.core.models import insert_rows
+from yihaotong.core.models import insert_rows, update_rows
 from yihaotong.directory.models import Unit, UnitKind
 from yihaotong.directory.policy import get_policy, get_rules, reference
 from yihaotong.notifications.actions import outbox_rows, queue_notification
@@ -535,8 +535,6 @@ def do_create_order(
     platforms wait for an operator (待受理) unless ``accepted`` says otherwise. Many at once:
     ``workorders.bulk.do_create_orders`` (the same ``build_order``).
     """
-    from yihaotong.core.models import insert_rows
-
     now = _now(now)
     state, accepted = creation_state(actor, accepted)
     refs = _validate_input(data)
@@ -1759,10 +1757,12 @@ def _sweep_batch(orders: list[WorkOrder], now: datetime) -> int:
                     )
             order.warning_level = level
         order.next_warning_at = D.next_warning_instant(now, order.warn_at, order.due_at)
-    # Statements compiled once per row count (insert_rows) and one compiled UPDATE per order: an hourly
-    # sweep finds a handful of orders, and compiling bulk_create / bulk_update cost more than running them.
+    # Statements compiled once (insert_rows per row count, update_rows per field list): compiling
+    # bulk_create / bulk_update for a handful of orders cost more than running them.
     insert_rows(events)
     insert_rows(notes)
-    for order in orders:
-        order.save(update_fields=["warning_level", "next_warning_at"])
+    if len(orders) == 1:
+        orders[0].save(update_fields=["warning_level", "next_warning_at"])
+    else:
+        update_rows(orders, ["warning_level", "next_warning_at"])
     return raised
