@@ -183,7 +183,7 @@ def insert_rows(rows: list) -> list:
     """Insert new rows of one ``CompiledWrites`` model in one statement compiled once per row count.
 
     For the few rows an action writes together (the outbox rows of one notification, a sweep's warnings),
-    in statements of at most ``INSERT_ROWS_MAX`` rows. Each row's values
+    in statements of at most ``INSERT_ROWS_MAX`` rows; ``insert_many`` is for hundreds. Each row's values
     are prepared by its fields as ``save()`` would (``pre_save``, ``get_db_prep_save``) and the new ids set
     on the rows. No model signals are sent (as with ``bulk_create``). A single row, a database that cannot
     return the ids of a multi-row insert, or a value that is an expression takes ``save()``.
@@ -268,6 +268,56 @@ def update_rows(rows: list, fields: list[str]) -> None:
 
 
 _UNNEST_UPDATE_SQL: dict[tuple, str] = {}
+
+
+def insert_many(rows: list) -> None:
+    """Insert many new rows of one model (a batch import's chunk) and set their ids: ``bulk_create``, or on
+    PostgreSQL one ``INSERT … SELECT * FROM unnest(<one array per column>)`` (the same device as
+    ``update_rows``), whose text does not grow with the rows (a
+    250-row VALUES list is compiled by Django and parsed by psycopg at every call; this statement is
+    built once per model, cached by psycopg and prepared by the server). Values are prepared by each
+    field as ``save()`` and ``bulk_create`` prepare them; no signals are sent (as with ``bulk_create``)."""
+    if not rows:
+        return
+    model = type(rows[0])
+    using = router_db_for_write(model)
+    connection = connections[using]
+    if connection.vendor != "postgresql" or len(rows) == 1:
+        model.objects.bulk_create(rows)
+        return
+    opts = model._meta
+    fields, sql = _unnest_insert(model, connection)
+    columns = [[] for _ in fields]
+    for row in rows:
+        for values, f in zip(columns, fields, strict=True):
+            values.append(f.get_db_prep_save(f.pre_save(row, add=True), connection=connection))
+    cursor = reusable_cursor(using)
+    cursor.execute(sql, columns)
+    ids = sorted(pk for (pk,) in cursor.fetchall())  # one statement's ids rise in the order it inserts
+    for row, pk in zip(rows, ids, strict=True):
+        setattr(row, opts.pk.attname, pk)
+        row._state.adding = False
+        row._state.db = using
+
+
+_UNNEST_SQL: dict[tuple, tuple[list, str]] = {}
+
+
+def _unnest_insert(model, connection) -> tuple[list, str]:
+    key = (model, connection.alias)
+    found = _UNNEST_SQL.get(key)
+    if found is None:
+        opts = model._meta
+        qn = connection.ops.quote_name
+        fields = [f for f in opts.concrete_fields if not f.generated and f is not opts.auto_field]
+        columns = ", ".join(qn(f.column) for f in fields)
+        arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
+        sql = (
+            f"INSERT INTO {qn(opts.db_table)} ({columns}) "  # noqa: S608 - names from the model
+            f"SELECT * FROM unnest({arrays}) RETURNING {qn(opts.pk.column)}"
+        )
+        found = _UNNEST_SQL[key] = (fields, sql)
+    return found
 
 
 def router_db_for_write(model) -> str:

@@ -3,7 +3,7 @@
 ``do_create_orders`` makes each order by the same ``actions.build_order`` as ``do_create_order`` (the same
 validation, fields, state, event, outbox rows, number and hashed query code), then writes the orders, their
 events and their outbox rows in one INSERT each (on PostgreSQL one ``unnest`` of column arrays, see
-``_insert``; elsewhere ``bulk_create``, whose ids come back on SQLite ≥ 3.35). All or nothing: an input
+``core.models.insert_many``; elsewhere ``bulk_create``, whose ids come back on SQLite ≥ 3.35). All or nothing: an input
 refused by the rules raises before anything is written.
 
 Order numbers: ``next_order_numbers`` takes ``n`` of the day's numbers in one statement. The day's
@@ -19,6 +19,8 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from django.db import connections, router, transaction
+
+from yihaotong.core.models import insert_many
 
 from .actions import (
     OrderInput,
@@ -76,7 +78,7 @@ def do_create_orders(
     ]
     orders = [new.order for new in built]
     if connections[router.db_for_write(WorkOrder)].features.can_return_rows_from_bulk_insert:
-        _insert(orders)
+        insert_many(orders)
         for order in orders:
             order._take_snapshot()  # as after save(): a later save() writes only the fields changed
     else:
@@ -87,55 +89,6 @@ def do_create_orders(
         attach_order(new)
         events += new.events
         outbox += new.outbox
-    _insert(events)
-    _insert(outbox)
+    insert_many(events)
+    insert_many(outbox)
     return [(new.order, new.code) for new in built]
-
-
-def _insert(rows: list) -> None:
-    """Insert new rows of one model and set their ids: ``bulk_create``, or on PostgreSQL one
-    ``INSERT … SELECT * FROM unnest(<one array per column>)``, whose text does not grow with the rows (a
-    250-row VALUES list is compiled by Django and parsed by psycopg at every call; this statement is
-    built once per model, cached by psycopg and prepared by the server). Values are prepared by each
-    field as ``save()`` and ``bulk_create`` prepare them; no signals are sent (as with ``bulk_create``)."""
-    if not rows:
-        return
-    model = type(rows[0])
-    using = router.db_for_write(model)
-    connection = connections[using]
-    if connection.vendor != "postgresql" or len(rows) == 1:
-        model.objects.bulk_create(rows)
-        return
-    opts = model._meta
-    fields, sql = _unnest_insert(model, connection)
-    columns = [[] for _ in fields]
-    for row in rows:
-        for values, f in zip(columns, fields, strict=True):
-            values.append(f.get_db_prep_save(f.pre_save(row, add=True), connection=connection))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, columns)
-        ids = sorted(pk for (pk,) in cursor.fetchall())  # one statement's ids rise in the order it inserts
-    for row, pk in zip(rows, ids, strict=True):
-        setattr(row, opts.pk.attname, pk)
-        row._state.adding = False
-        row._state.db = using
-
-
-_UNNEST_SQL: dict[tuple, tuple[list, str]] = {}
-
-
-def _unnest_insert(model, connection) -> tuple[list, str]:
-    key = (model, connection.alias)
-    found = _UNNEST_SQL.get(key)
-    if found is None:
-        opts = model._meta
-        qn = connection.ops.quote_name
-        fields = [f for f in opts.concrete_fields if not f.generated and f is not opts.auto_field]
-        columns = ", ".join(qn(f.column) for f in fields)
-        arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
-        sql = (
-            f"INSERT INTO {qn(opts.db_table)} ({columns}) "  # noqa: S608 - names from the model
-            f"SELECT * FROM unnest({arrays}) RETURNING {qn(opts.pk.column)}"
-        )
-        found = _UNNEST_SQL[key] = (fields, sql)
-    return found
