@@ -425,6 +425,7 @@ class Replay:
         self.start = datetime(y0.year, y0.month, y0.day, tzinfo=TZ)
         self.days = (date(y0.year + 1, y0.month, y0.day) - y0).days if (y0.month, y0.day) != (2, 29) else 365
         self.sweeps = 0
+        self.barrier_wait = 0.0  # wall seconds spent waiting for the other workers at the sweeps
         self.warnings = 0
         self.actions = 0
         self.flows_done = 0
@@ -968,7 +969,7 @@ class Replay:
                 log(
                     f"[{el:7.0f}s]{label} sim {when.astimezone(self.tz):%Y-%m-%d %H:%M} arrivals {i}/{total} "
                     f"actions {self.actions} ({self.actions / el:.0f}/s) in flight {len(heap)} "
-                    f"warnings {self.warnings}"
+                    f"warnings {self.warnings}" + (f" waited {self.barrier_wait:.1f}s" if args.workers > 1 else "")
                 )
         # one last sweep after the last action (with workers: sweeps until every worker is done)
         while not sweep(next_sweep, finished=True):
@@ -976,9 +977,15 @@ class Replay:
         return t_start, next_sweep
 
     def run_parallel(self, times, kinds, n_contacts: int, n_orders: int) -> dict:
-        """Fork ``--workers`` processes; arrival i goes to worker i mod N. At every sweep boundary all
-        workers wait for each other, each sweeps its shard of the due orders, and they go on: simulated time
-        stays in step, so the sweep sees what a single process would have seen."""
+        """Fork ``--workers`` processes; arrival i goes to worker i mod N. At every sweep instant each worker
+        sweeps its shard of the due orders (order id modulo N).
+
+        By default a worker waits at an instant only for a worker more than ``--slack-minutes`` behind in
+        simulated time: the workers stay within a few hours of each other, and a sweep runs beside the
+        others' actions of those hours, as the production sweep runs beside the desks. ``--lockstep``: all
+        workers wait for each other before and after every sweep, so simulated time is exactly in step and
+        a sweep sees what a single process would see, at the price of the faster workers idling every hour.
+        """
         import multiprocessing as mp
 
         from django.db import connections
@@ -990,9 +997,14 @@ class Replay:
         ctx = mp.get_context("fork")
         barrier = ctx.Barrier(n)
         flags = ctx.Array("b", n)
+        # loose coupling: each worker's last sweep boundary (POSIX seconds) and whether it is done
+        positions = ctx.Array("d", n)
         results = ctx.Queue()
         t_start = time.perf_counter()
-        procs = [ctx.Process(target=self._worker, args=(w, n, times, kinds, barrier, flags, results)) for w in range(n)]
+        procs = [
+            ctx.Process(target=self._worker, args=(w, n, times, kinds, barrier, flags, positions, results))
+            for w in range(n)
+        ]
         for p in procs:
             p.start()
         parts = [results.get() for _ in procs]
@@ -1006,6 +1018,7 @@ class Replay:
         cpu = {"python_cpu_s": 0.0, "db_backend_cpu_s": 0.0}
         loads: list[float] = []
         end = self.start
+        self.barrier_wait_s = [round(p["barrier_wait_s"], 1) for p in sorted(parts, key=lambda p: p["worker"])]
         for part in sorted(parts, key=lambda p: p["worker"]):
             for kind, values in part["ms"].items():
                 self.timings.ms[kind].extend(values)
@@ -1028,7 +1041,7 @@ class Replay:
         self.cpu = _FixedCpu(cpu, loads)
         return self.report(total_s, n_contacts, n_orders, end)
 
-    def _worker(self, w: int, n: int, times, kinds, barrier, flags, results) -> None:
+    def _worker(self, w: int, n: int, times, kinds, barrier, flags, positions, results) -> None:
         from yihaotong.workorders import actions as A
 
         try:
@@ -1037,9 +1050,30 @@ class Replay:
             self.cpu.sample_load()
             mine = range(w, len(times), n)
 
-            def sweep(s: datetime, *, finished: bool = False) -> bool:
+            slack = timedelta(minutes=self.args.slack_minutes).total_seconds()
+
+            def sweep_loose(s: datetime, *, finished: bool = False) -> bool:
+                at = s.timestamp()
+                positions[w] = at
                 flags[w] = finished
+                t = time.perf_counter()
+                # wait only for a worker more than the slack behind (never for one that is done)
+                while any(not flags[v] and positions[v] < at - slack for v in range(n) if v != w):
+                    time.sleep(0.0002)
+                self.barrier_wait += time.perf_counter() - t
+                everyone_done = all(flags[:])
+                # every worker sweeps its shard of the due orders (order id modulo N)
+                self.warnings += self.call("sweep_warnings", lambda: A.do_sweep_warnings(now=s, shard=(w, n)))
+                self.sweeps += w == 0
+                if w == 0:
+                    self.autovacuum()
+                return everyone_done
+
+            def sweep_lockstep(s: datetime, *, finished: bool = False) -> bool:
+                flags[w] = finished
+                t = time.perf_counter()
                 barrier.wait()
+                self.barrier_wait += time.perf_counter() - t
                 everyone_done = all(flags[:])
                 # every worker sweeps its share of the due orders (order id modulo N)
                 self.warnings += self.call("sweep_warnings", lambda: A.do_sweep_warnings(now=s, shard=(w, n)))
@@ -1047,11 +1081,16 @@ class Replay:
                 if w == 0:
                     self.autovacuum()
                 # nobody goes on (or sets its flag for the next sweep) before every shard is swept
+                t = time.perf_counter()
                 barrier.wait()
+                self.barrier_wait += time.perf_counter() - t
                 return everyone_done
 
             _t0, end = self.loop(
-                [times[j] for j in mine], bytearray(kinds[j] for j in mine), sweep=sweep, label=f" w{w}"
+                [times[j] for j in mine],
+                bytearray(kinds[j] for j in mine),
+                sweep=sweep_lockstep if self.args.lockstep else sweep_loose,
+                label=f" w{w}",
             )
             cpu = self.cpu.report()
             results.put(
@@ -1071,10 +1110,12 @@ class Replay:
                     "cpu": cpu,
                     "loads": self.cpu.load,
                     "end": end,
+                    "barrier_wait_s": self.barrier_wait,
                 }
             )
         except BaseException as exc:  # the parent must not wait forever
             barrier.abort()
+            flags[w] = True  # nobody waits for a failed worker
             results.put({"worker": w, "error": f"{type(exc).__name__}: {exc}"})
             raise
 
@@ -1131,6 +1172,10 @@ class Replay:
             },
             "seed": self.args.seed,
             "workers": self.args.workers,
+            "lockstep": bool(self.args.lockstep) if self.args.workers > 1 else None,
+            "slack_minutes": self.args.slack_minutes if self.args.workers > 1 and not self.args.lockstep else None,
+            # wall seconds each worker spent waiting for the others at the sweeps' meetings
+            "barrier_wait_s": getattr(self, "barrier_wait_s", None),
             "python": platform.python_version(),
             "django": django.get_version(),
             "cpus": os.cpu_count(),
@@ -1894,6 +1939,19 @@ def main(argv=None) -> int:
         type=int,
         default=1,
         help="replay: processes driving the orders (arrival i goes to worker i mod N); they meet at every sweep",
+    )
+    ap.add_argument(
+        "--lockstep",
+        action="store_true",
+        help="replay with workers: all workers meet before and after every sweep (default: a worker waits "
+        "only for one more than a sweep step behind)",
+    )
+    ap.add_argument(
+        "--slack-minutes",
+        type=int,
+        default=60,
+        help="replay with workers (not --lockstep): how far in simulated time a worker may run ahead of the "
+        "slowest before it waits at a sweep",
     )
     ap.add_argument("--sql-profile", action="store_true", help="time every SQL statement; report the top 20")
     ap.add_argument("--progress-seconds", type=float, default=30.0)
