@@ -1052,6 +1052,13 @@ class Replay:
 
             slack = timedelta(minutes=self.args.slack_minutes).total_seconds()
 
+            def sweep_shard(s: datetime) -> None:
+                # every worker sweeps its share of the due orders (order id modulo N)
+                self.warnings += self.call("sweep_warnings", lambda: A.do_sweep_warnings(now=s, shard=(w, n)))
+                self.sweeps += w == 0
+                if w == 0:
+                    self.autovacuum()
+
             def sweep_loose(s: datetime, *, finished: bool = False) -> bool:
                 at = s.timestamp()
                 positions[w] = at
@@ -1062,11 +1069,7 @@ class Replay:
                     time.sleep(0.0002)
                 self.barrier_wait += time.perf_counter() - t
                 everyone_done = all(flags[:])
-                # every worker sweeps its shard of the due orders (order id modulo N)
-                self.warnings += self.call("sweep_warnings", lambda: A.do_sweep_warnings(now=s, shard=(w, n)))
-                self.sweeps += w == 0
-                if w == 0:
-                    self.autovacuum()
+                sweep_shard(s)
                 return everyone_done
 
             def sweep_lockstep(s: datetime, *, finished: bool = False) -> bool:
@@ -1075,11 +1078,7 @@ class Replay:
                 barrier.wait()
                 self.barrier_wait += time.perf_counter() - t
                 everyone_done = all(flags[:])
-                # every worker sweeps its share of the due orders (order id modulo N)
-                self.warnings += self.call("sweep_warnings", lambda: A.do_sweep_warnings(now=s, shard=(w, n)))
-                self.sweeps += w == 0
-                if w == 0:
-                    self.autovacuum()
+                sweep_shard(s)
                 # nobody goes on (or sets its flag for the next sweep) before every shard is swept
                 t = time.perf_counter()
                 barrier.wait()
@@ -1970,6 +1969,9 @@ def main(argv=None) -> int:
     ap.add_argument("--no-explain", action="store_true")
     ap.add_argument("--variants", default="", help="scale: proposed query changes to apply: ids,all_q,cap,norel")
     args = ap.parse_args(argv)
+    if args.slack_minutes < 0:
+        # a negative slack would have every worker wait for the others to be ahead of it: none would go on
+        ap.error("--slack-minutes must be 0 or more")
 
     real_stdout = sys.stdout
     with contextlib.redirect_stdout(sys.stderr):  # nothing but the JSON reaches stdout
