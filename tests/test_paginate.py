@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.factories import new_order
 from yihaotong.core.api import paginate
 from yihaotong.workorders.models import WorkOrder
@@ -43,3 +45,59 @@ def test_the_api_order_list_reports_capped(cast, client):
     client.force_login(cast.dispatcher)
     body = client.get("/api/v1/orders?page_size=1").json()
     assert body["meta"]["total"] == 2 and body["meta"]["capped"] is False and body["meta"]["pages"] == 2
+
+
+def _plan_mode_rows(cast):
+    from django.db.models.expressions import RawSQL
+
+    _orders(cast, 3)
+    return WorkOrder.objects.annotate(plan_mode=RawSQL("current_setting('plan_cache_mode')", [])).order_by("id")
+
+
+def _current_plan_mode():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('plan_cache_mode')")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_lists_are_planned_for_their_own_filters_on_postgresql(cast):
+    """Statements are prepared after five runs (settings); the lists' COUNT and page must not settle on a
+    generic plan, so paginate runs them with plan_cache_mode = force_custom_plan, for that transaction only."""
+    from django.db import connection
+
+    from yihaotong.core.db import prepares_statements
+
+    if connection.vendor != "postgresql":
+        pytest.skip("plan_cache_mode is PostgreSQL's")
+    assert prepares_statements("default")  # the settings' default for PostgreSQL
+    qs = _plan_mode_rows(cast)
+    items, meta = paginate(qs, 1, 2)
+    assert meta["total"] == 3
+    assert {o.plan_mode for o in items} == {"force_custom_plan"}
+    assert _current_plan_mode() == "auto"  # not left on the connection for the actions
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_prepared_statements_paginate_sets_nothing(cast, settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from yihaotong.core.db import prepares_statements
+
+    qs = WorkOrder.objects.order_by("id")
+    _orders(cast, 2)
+    options = connection.settings_dict.setdefault("OPTIONS", {})
+    saved = dict(options)
+    options["prepare_threshold"] = None
+    try:
+        assert not prepares_statements("default")
+        with CaptureQueriesContext(connection) as ctx:
+            paginate(qs, 1, 1)
+    finally:
+        options.clear()
+        options.update(saved)
+    assert [q["sql"] for q in ctx.captured_queries if "plan_cache_mode" in q["sql"]] == []
+    assert len(ctx.captured_queries) == 2  # the COUNT and the page

@@ -111,6 +111,7 @@ if DATABASE_URL:
         # Parameters travel apart from the SQL text (psycopg's server-side binding), and a statement run
         # five times on a connection is prepared on the server: the actions repeat a few dozen statements,
         # and parsing and planning them again every time cost more than running them (decision 0009).
+        # The lists plan each call for its own filters (core.db.custom_plans in core.api.paginate).
         # Behind a pooler in transaction mode without prepared-statement support (PgBouncer < 1.21),
         # switch preparing off with ``?prepare_threshold=off`` in DATABASE_URL.
         _options = DATABASES["default"].setdefault("OPTIONS", {})
