@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.db import transaction
+from django.utils import timezone
+
 from yihaotong.core.models import insert_rows
 
-from .models import Outbox, OutboxChannel
+from .access import access_notification
+from .models import NotificationReceipt, NotificationWatermark, Outbox, OutboxChannel
+from .selectors import newest_unread_candidate, unread_q
 from .templates import render
 
 
@@ -93,3 +98,39 @@ def do_set_recipient_language(phone: str, language: str, *, now: datetime | None
     RecipientLanguage.objects.update_or_create(
         phone_hash=key, defaults={"language": language, "updated_at": now or timezone.now()}
     )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# read state of the staff notification centre (decision 0024)
+
+
+def do_mark_notification_read(actor, notification_id: int, *, now: datetime | None = None) -> Outbox:
+    """Mark one notification read for ``actor`` only (a receipt; colleagues addressed by the same unit or
+    role row keep it unread). NotFound when the actor does not see it; nothing is written when it is
+    already read."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        row = access_notification(actor, notification_id)
+        if Outbox.objects.filter(unread_q(actor, now), pk=row.pk).exists():
+            NotificationReceipt.objects.bulk_create(
+                [NotificationReceipt(user=actor, notification=row, read_at=now)], ignore_conflicts=True
+            )
+    return row
+
+
+def do_mark_all_notifications_read(actor, *, up_to: int | None = None, now: datetime | None = None) -> int:
+    """Mark every notification ``actor`` sees read, up to id ``up_to`` (the newest the reader was shown;
+    rows that arrived after stay unread) or all of them. Move the actor's watermark there and drop the
+    receipts it covers; return the watermark."""
+    now = now or timezone.now()
+    if not getattr(actor, "pk", None):
+        return 0
+    top = newest_unread_candidate(actor, now=now, up_to=up_to)
+    with transaction.atomic():
+        NotificationWatermark.objects.bulk_create(
+            [NotificationWatermark(user=actor, read_through=0, updated_at=now)], ignore_conflicts=True
+        )
+        # Only forward: two tabs marking at once keep the higher mark.
+        NotificationWatermark.objects.filter(user=actor, read_through__lt=top).update(read_through=top, updated_at=now)
+        NotificationReceipt.objects.filter(user=actor, notification_id__lte=top).delete()
+        return NotificationWatermark.objects.filter(user=actor).values_list("read_through", flat=True).get()

@@ -74,6 +74,13 @@ class Outbox(CompiledWrites):
                 condition=Q(recipient_unit__isnull=False),
                 name="outbox_unit",
             ),
+            # the centre's role-only in-app rows (to reviewers, dispatchers, supervisors…): the notification
+            # centre's third branch (decision 0024). Partial: SMS, email, user and unit rows do not pay for it.
+            models.Index(
+                fields=["recipient_role", "-created_at"],
+                condition=Q(channel="internal", recipient_user__isnull=True, recipient_unit__isnull=True),
+                name="outbox_role",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -94,6 +101,46 @@ class Outbox(CompiledWrites):
     def idempotency_key(self) -> str:
         """Sent with every attempt of this row: the gateway drops a repeat, so a retry never sends twice."""
         return f"yihaotong-outbox-{self.pk}"
+
+
+class NotificationWatermark(models.Model):
+    """A staff member's "read everything up to here": every in-app notification with an id up to
+    ``read_through`` counts as read for this user (mark all read). One row per user (decision 0024)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    read_through = models.BigIntegerField(_("read through notification"), default=0)
+    updated_at = models.DateTimeField(_("updated at"))
+
+    class Meta:
+        verbose_name = _("notification watermark")
+        verbose_name_plural = _("notification watermarks")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} ≤ {self.read_through}"
+
+
+class NotificationReceipt(models.Model):
+    """One staff member has read one in-app notification above their watermark. Per user, so that one
+    handler reading a notification of the unit does not mark it read for colleagues (decision 0024).
+    Receipts at or below the watermark are removed when the watermark passes them."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False, verbose_name=_("user")
+    )
+    notification = models.ForeignKey(
+        Outbox, on_delete=models.CASCADE, related_name="+", db_index=False, verbose_name=_("notification")
+    )
+    read_at = models.DateTimeField(_("read at"))
+
+    class Meta:
+        verbose_name = _("notification receipt")
+        verbose_name_plural = _("notification receipts")
+        constraints = [models.UniqueConstraint(fields=["user", "notification"], name="notification_receipt_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} read {self.notification_id}"
 
 
 class SmsOptOut(models.Model):

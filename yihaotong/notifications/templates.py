@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.utils import translation
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 TEMPLATES: dict[str, str] = {
     # to the requester (SMS)
@@ -37,6 +37,44 @@ TEMPLATES: dict[str, str] = {
     "warning_yellow": gettext_noop("Yellow warning %(number)s: %(subject)s"),
     "warning_red": gettext_noop("Red warning, overdue %(number)s: %(subject)s"),
 }
+
+
+# The names of the in-app kinds, as the staff notification centre shows them (domain.md §12).
+KIND_LABELS = {
+    "dispatched": gettext_lazy("New dispatch"),
+    "subdispatched": gettext_lazy("Sub-dispatch"),
+    "urgent_order": gettext_lazy("Urgent order"),
+    "warning_yellow": gettext_lazy("Yellow warning"),
+    "warning_red": gettext_lazy("Red warning, overdue"),
+    "remind": gettext_lazy("Reminder"),
+    "supervise": gettext_lazy("Supervision"),
+    "escalate": gettext_lazy("Escalated supervision"),
+    "escalated": gettext_lazy("Escalated supervision"),
+    "returned": gettext_lazy("Returned order"),
+    "return_requested": gettext_lazy("Return request"),
+    "return_refused": gettext_lazy("Return refused"),
+    "extension_requested": gettext_lazy("Extension request"),
+    "extension_decided": gettext_lazy("Extension decision"),
+    "termination_requested": gettext_lazy("Termination request"),
+    "termination_decided": gettext_lazy("Termination decision"),
+    "reply_to_review": gettext_lazy("Reply to review"),
+    "reply_sent_back": gettext_lazy("Reply sent back"),
+    "redo": gettext_lazy("Redo"),
+    "repeat_contact": gettext_lazy("Repeat contact"),
+    "review_session": gettext_lazy("Third-party review session"),
+    "rectification": gettext_lazy("Rectification"),
+    "rectification_reply": gettext_lazy("Rectification replied"),
+    "rectification_sent_back": gettext_lazy("Rectification sent back"),
+    "rectification_overdue": gettext_lazy("Rectification overdue"),
+    "hotspot_alert": gettext_lazy("Hot-spot alert"),
+    "hotspot_assigned": gettext_lazy("Hot-spot alert assigned"),
+}
+
+
+def kind_label(kind: str) -> str:
+    """Return the name of a notification kind in the active language (the code when it has none)."""
+    label = KIND_LABELS.get(kind)
+    return str(label) if label is not None else kind
 
 
 def template_key(kind: str, context: dict | None) -> str:
