@@ -92,7 +92,8 @@ def test_desk_tab_order_follows_the_call(client, cast):
 def test_desk_page_query_count(client, cast, django_assert_num_queries):
     client.force_login(cast.operator)
     client.get(reverse(DESK))
-    with django_assert_num_queries(6):  # session, user, roles, unit (top bar), request types, urgency levels
+    # session, user, roles, unit (top bar), the bell's capped unread count, request types, urgency levels
+    with django_assert_num_queries(7):
         assert client.get(reverse(DESK)).status_code == 200
 
 

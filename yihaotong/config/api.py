@@ -76,6 +76,7 @@ def _register() -> None:
     from yihaotong.kb.api import public_router as kb_public_router
     from yihaotong.kb.api import router as kb_router
     from yihaotong.letters.api import router as letters_router
+    from yihaotong.notifications.api import inbox_router as notifications_router
     from yihaotong.notifications.api import router as sms_router
     from yihaotong.portal.api import router as portal_router
     from yihaotong.routing.api import router as routing_router
@@ -96,6 +97,7 @@ def _register() -> None:
     api.add_router("/public/kb", kb_public_router, tags=["public portal"])
     api.add_router("/public/requests", portal_router, tags=["public portal"])
     api.add_router("/sms", sms_router, tags=["notifications"])
+    api.add_router("/notifications", notifications_router, tags=["notifications"])
     api.add_router("/feedback", feedback_router, tags=["third-party review and publication"])
     api.add_router("/public/feedback", feedback_public_router, tags=["public portal"])
     api.add_router("/telephony", telephony_router, tags=["telephony"])

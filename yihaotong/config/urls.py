@@ -22,4 +22,5 @@ urlpatterns = [
     path("analytics/", include("yihaotong.analytics.urls")),
     path("telephony/", include("yihaotong.telephony.urls")),
     path("letters/", include("yihaotong.letters.urls")),
+    path("notifications/", include("yihaotong.notifications.urls")),
 ]

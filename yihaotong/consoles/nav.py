@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.urls import NoReverseMatch, reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from yihaotong.accounts import roles as R
@@ -44,3 +45,27 @@ def nav_for(user) -> list[tuple[str, str]]:
             continue
         items.append((name, label))
     return items
+
+
+class UnreadBadge:
+    """The bell of the top bar: the user's unread notifications, counted once when the template asks
+    (notifications.selectors.count_unread, capped), shown as "99+" beyond 99."""
+
+    def __init__(self, user):
+        self.user = user
+
+    @cached_property
+    def count(self) -> int:
+        from django.utils import timezone
+
+        from yihaotong.notifications.selectors import BELL_CAP, count_unread
+
+        return count_unread(self.user, now=timezone.now(), cap=BELL_CAP)
+
+    @property
+    def label(self) -> str:
+        return "99+" if self.count > 99 else str(self.count)
+
+
+def unread_badge(user) -> UnreadBadge:
+    return UnreadBadge(user)
