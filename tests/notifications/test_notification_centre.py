@@ -453,3 +453,21 @@ def test_api_needs_authentication_and_post(cast):
     assert c.get(API + "/read-all").status_code == 405
     csrf = client_for(cast.edu, enforce_csrf_checks=True)
     assert csrf.post(API + "/read-all", {}, content_type="application/json").status_code == 403
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+def test_the_bells_count_is_never_prepared(cast):
+    """A prepared count would get a generic plan that scans the whole outbox once the user has read
+    everything (decision 0024): the count runs unprepared, and the connection's setting is restored."""
+    from yihaotong.core.db import prepares_statements
+
+    if not prepares_statements("default"):
+        pytest.skip("this database URL switches prepared statements off")
+    dispatched(cast)
+    for _ in range(8):
+        assert count_unread(cast.edu, now=now()) == 1
+    threshold = connection.connection.prepare_threshold
+    assert threshold is not None
+    with connection.cursor() as c:
+        c.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ["%COUNT(*)%outbox%"])
+        assert c.fetchone()[0] == 0

@@ -8,11 +8,12 @@ the user's watermark (``NotificationWatermark``: "mark all read"), when the user
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import BooleanField, Exists, ExpressionWrapper, Max, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import BooleanField, Exists, ExpressionWrapper, Max, OuterRef, Q, QuerySet, Value
 from django.utils import translation
 
 from .access import notification_visibility, visible_notifications
@@ -31,21 +32,23 @@ COUNT_CAP = 1000
 LIST_FIELDS = ("id", "kind", "subject", "body", "payload", "order_id", "created_at")
 
 
-def _watermark(actor):
-    return Coalesce(
-        Subquery(NotificationWatermark.objects.filter(user_id=actor.pk).values("read_through")[:1]), Value(0)
-    )
-
-
 def unread_q(actor, now: datetime) -> Q:
-    """The rows of ``visible_notifications(actor)`` that are unread for ``actor`` at ``now``."""
+    """The rows of ``visible_notifications(actor)`` that are unread for ``actor`` at ``now``.
+
+    The watermark is tested as "no watermark of the actor covers the row" rather than ``id > (subquery)``:
+    a prepared statement's generic plan read ``id > $n`` as a cheap range on the primary key and walked
+    the whole table (120 ms at a million rows instead of 2 ms; decision 0024).
+    """
+    covered = NotificationWatermark.objects.filter(user_id=actor.pk, read_through__gte=OuterRef("pk"))
     receipt = NotificationReceipt.objects.filter(user_id=actor.pk, notification_id=OuterRef("pk"))
-    return Q(created_at__gte=now - UNREAD_WINDOW) & Q(pk__gt=_watermark(actor)) & ~Q(Exists(receipt))
+    return Q(created_at__gte=now - UNREAD_WINDOW) & ~Q(Exists(covered)) & ~Q(Exists(receipt))
 
 
 def list_notifications(actor, *, now: datetime, unread: bool | None = None, kind: str = "") -> QuerySet[Outbox]:
     """The actor's notifications, newest first, each with ``unread`` (bool); filtered by read state and kind."""
-    qs = visible_notifications(actor).only(*LIST_FIELDS)
+    # Unread rows are all inside the window: bounding the rows bounds the search for copies too.
+    since = now - UNREAD_WINDOW if unread is True else None
+    qs = visible_notifications(actor, since=since).only(*LIST_FIELDS)
     if kind:
         qs = qs.filter(kind=kind)
     condition = unread_q(actor, now)
@@ -67,9 +70,37 @@ def newest_unread_candidate(actor, *, now: datetime, up_to: int | None = None) -
     return qs.aggregate(top=Max("pk"))["top"] or 0
 
 
+@contextmanager
+def _unprepared(using: str = DEFAULT_DB_ALIAS):
+    """Run the statements inside unprepared (psycopg's ``prepare_threshold`` off for the while): each is
+    planned for its own parameters, and no extra statement is sent (``core.db.custom_plans`` sends one).
+
+    The bell's count runs on every page and would be prepared; PostgreSQL's generic plan for it expects
+    the LIMIT to stop a sequential scan early, which is true while a user has unread rows and false once
+    they read them: 90 ms at a million rows instead of 4 (decision 0024).
+    """
+    db = connections[using]
+    if db.vendor != "postgresql":
+        yield
+        return
+    db.ensure_connection()
+    raw = db.connection
+    if not hasattr(raw, "prepare_threshold"):  # not psycopg 3
+        yield
+        return
+    kept = raw.prepare_threshold
+    raw.prepare_threshold = None
+    try:
+        yield
+    finally:
+        raw.prepare_threshold = kept
+
+
 def count_unread(actor, *, now: datetime, cap: int = BELL_CAP) -> int:
     """Return how many notifications are unread for ``actor``, counted up to ``cap`` (one query)."""
-    return visible_notifications(actor).filter(unread_q(actor, now)).order_by()[:cap].count()
+    qs = visible_notifications(actor, since=now - UNREAD_WINDOW).filter(unread_q(actor, now)).order_by()[:cap]
+    with _unprepared(qs.db):
+        return qs.count()
 
 
 def display_subject(row: Outbox) -> str:
