@@ -283,6 +283,15 @@ def test_the_page_lists_newest_first_with_markers_labels_and_order_links(cast):
     assert page.count('name="csrfmiddlewaretoken"') >= 1 + 3 + 3  # mark all, open, mark read
 
 
+def test_the_page_in_english_renders_labels_and_templated_texts_in_english(cast):
+    order = dispatched(cast)
+    page = client_for(cast.edu).get(reverse("notifications:list"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "New dispatch" in page and f"New order to sign for {order.number}" in page
+    assert "新派单" not in page
+    api = client_for(cast.edu).get(API, HTTP_ACCEPT_LANGUAGE="en").json()["items"][0]
+    assert api["kind_label"] == "New dispatch" and api["subject"].startswith("New order to sign for")
+
+
 def test_the_page_filters_unread_and_kind(cast):
     dispatched(cast)
     order = dispatched(cast, subject="第二件")
