@@ -230,4 +230,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    # huey's consumer adds a handler of its own at INFO unless the "huey" logger has one: every task run
+    # was printed twice (its handler and the root's), a stream that buried the demo's logins and requests.
+    # LOG_LEVEL=INFO shows the task runs again, once.
+    "loggers": {
+        "huey": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING"), "propagate": False},
+    },
 }
