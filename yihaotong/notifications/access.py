@@ -24,9 +24,10 @@ NOTHING = Q(pk__in=[])
 class _InternalLiteral(Expression):
     """``'internal'`` written into the SQL, not passed as a parameter.
 
-    The bell's count runs on every page, so psycopg prepares it, and PostgreSQL may then plan it once
-    for all parameters (a generic plan). A generic plan can use the partial index ``outbox_role`` only
-    when the query states its condition ``channel = 'internal'`` with the constant itself.
+    psycopg prepares statements that repeat (marking read, the newest id for "mark all read"), and
+    PostgreSQL may then plan them once for all parameters (a generic plan). A generic plan can use the
+    partial index ``outbox_role`` only when the query states its condition ``channel = 'internal'`` with
+    the constant itself. (The bell's count runs unprepared: ``selectors._unprepared``.)
     """
 
     output_field = CharField()
