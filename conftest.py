@@ -37,12 +37,3 @@ def cast(db):
     from tests.factories import build_cast
 
     return build_cast()
-
-
-@pytest.fixture
-def list_plan_queries():
-    """Statements ``core.api.paginate`` adds to each list it pages: ``SET LOCAL plan_cache_mode`` where
-    PostgreSQL prepares repeated statements (``core.db.custom_plans``), none elsewhere."""
-    from yihaotong.core.db import prepares_statements
-
-    return 1 if prepares_statements("default") else 0

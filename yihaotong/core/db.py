@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-from django.db import connections, transaction
+from django.db import connections
 
 
 def reusable_cursor(using: str):
@@ -40,20 +40,25 @@ def prepares_statements(using: str) -> bool:
 
 @contextmanager
 def custom_plans(using: str = "default"):
-    """Plan every statement inside for its own parameters (PostgreSQL ``plan_cache_mode =
-    force_custom_plan`` for this transaction).
+    """Run the statements inside unprepared, so that each is planned for its own parameters (psycopg's
+    ``prepare_threshold`` off on the connection for the while; no statement is sent for it).
 
     A statement run five times on a connection is prepared (settings, decision 0009), and after five
     executions PostgreSQL may settle on a generic plan that ignores the parameters. That suits the
     actions' lookups by primary key; it does not suit the lists, whose filters select a handful or half a
     million rows with the same SQL: at a million orders the generic plan took the filtered list's p95 from
-    27 ms to 100 ms. The lists (``core.api.paginate``) run their COUNT and page inside this block. Within
-    an outer transaction the setting lasts until that transaction ends (no savepoint is made for it).
+    27 ms to 102 ms. The lists (``core.api.paginate``) and the notification bell's count run inside this
+    block; a statement prepared earlier on the connection is sent unprepared here too.
     """
     if not prepares_statements(using):
         yield
         return
-    with transaction.atomic(using=using, savepoint=False):
-        with connections[using].cursor() as cursor:
-            cursor.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+    db = connections[using]
+    db.ensure_connection()
+    raw = db.connection
+    kept = raw.prepare_threshold
+    raw.prepare_threshold = None
+    try:
         yield
+    finally:
+        raw.prepare_threshold = kept

@@ -27,7 +27,7 @@ class _InternalLiteral(Expression):
     psycopg prepares statements that repeat (marking read, the newest id for "mark all read"), and
     PostgreSQL may then plan them once for all parameters (a generic plan). A generic plan can use the
     partial index ``outbox_role`` only when the query states its condition ``channel = 'internal'`` with
-    the constant itself. (The bell's count runs unprepared: ``selectors._unprepared``.)
+    the constant itself. (The bell's count runs unprepared: ``core.db.custom_plans``.)
     """
 
     output_field = CharField()

@@ -8,13 +8,13 @@ the user's watermark (``NotificationWatermark``: "mark all read"), when the user
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import BooleanField, Exists, ExpressionWrapper, Max, OuterRef, Q, QuerySet, Value
 from django.utils import translation
+
+from yihaotong.core.db import custom_plans
 
 from .access import notification_visibility, visible_notifications
 from .models import NotificationReceipt, NotificationWatermark, Outbox
@@ -70,36 +70,13 @@ def newest_unread_candidate(actor, *, now: datetime, up_to: int | None = None) -
     return qs.aggregate(top=Max("pk"))["top"] or 0
 
 
-@contextmanager
-def _unprepared(using: str = DEFAULT_DB_ALIAS):
-    """Run the statements inside unprepared (psycopg's ``prepare_threshold`` off for the while): each is
-    planned for its own parameters, and no extra statement is sent (``core.db.custom_plans`` sends one).
-
-    The bell's count runs on every page and would be prepared; PostgreSQL's generic plan for it expects
-    the LIMIT to stop a sequential scan early, which is true while a user has unread rows and false once
-    they read them: 90 ms at a million rows instead of 4 (decision 0024).
-    """
-    db = connections[using]
-    if db.vendor != "postgresql":
-        yield
-        return
-    db.ensure_connection()
-    raw = db.connection
-    if not hasattr(raw, "prepare_threshold"):  # not psycopg 3
-        yield
-        return
-    kept = raw.prepare_threshold
-    raw.prepare_threshold = None
-    try:
-        yield
-    finally:
-        raw.prepare_threshold = kept
-
-
 def count_unread(actor, *, now: datetime, cap: int = BELL_CAP) -> int:
     """Return how many notifications are unread for ``actor``, counted up to ``cap`` (one query)."""
     qs = visible_notifications(actor, since=now - UNREAD_WINDOW).filter(unread_q(actor, now)).order_by()[:cap]
-    with _unprepared(qs.db):
+    # Unprepared (core.db.custom_plans): PostgreSQL's generic plan for this count, which runs on every page,
+    # expects the LIMIT to stop a sequential scan early; true while a user has unread rows, false once they
+    # have read them (90 ms at a million rows instead of 4; decision 0024).
+    with custom_plans(qs.db):
         return qs.count()
 
 
