@@ -418,6 +418,27 @@ def test_the_bell_costs_one_capped_query_per_page_and_none_per_partial(cast):
     assert not [q for q in partial.captured_queries if "notifications_outbox" in q["sql"]]
 
 
+def test_an_open_page_polls_the_bell_and_sees_new_notifications(cast):
+    dispatched(cast)
+    c = client_for(cast.edu)
+    page = c.get(reverse("consoles:home")).content.decode()
+    bell_url = reverse("notifications:bell")
+    assert f'hx-get="{bell_url}"' in page and 'hx-trigger="every 60s' in page  # the top bar polls
+    bell = c.get(bell_url, HTTP_HX_REQUEST="true")
+    assert bell.status_code == 200
+    html = bell.content.decode()
+    assert html.startswith('<a class="bell"') and 'data-testid="notification-count">1<' in html
+    assert f'hx-get="{bell_url}"' in html  # the swapped-in bell keeps polling
+    dispatched(cast, subject="又一件新工单")  # arrives while the page stays open
+    assert 'data-testid="notification-count">2<' in c.get(bell_url, HTTP_HX_REQUEST="true").content.decode()
+
+
+def test_the_polled_bell_after_the_session_ended_swaps_nothing(cast):
+    resp = Client().get(reverse("notifications:bell"), HTTP_HX_REQUEST="true")
+    assert resp.status_code == 204 and resp.content == b""
+    assert client_for(cast.edu).post(reverse("notifications:bell")).status_code == 405
+
+
 # --- the API ------------------------------------------------------------------------------------------------
 
 

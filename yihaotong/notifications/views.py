@@ -7,7 +7,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -60,6 +60,16 @@ def notification_list(request):
     }
     template = "notifications/_rows.html" if request.htmx and not request.htmx.boosted else "notifications/list.html"
     return render(request, template, context)
+
+
+@require_GET
+def notification_bell(request):
+    """The top bar's bell again, for the page that polls it (every minute while the tab is visible): a
+    console left open all day learns of new notifications without a reload. After the session has ended
+    the bell is left as it was (204: htmx swaps nothing) rather than replaced by the login page."""
+    if not request.user.is_authenticated:
+        return HttpResponse(status=204)
+    return render(request, "notifications/_bell.html")
 
 
 @require_POST
