@@ -386,6 +386,30 @@ def test_the_page_needs_a_login(cast):
     assert Client().post(reverse("notifications:read_all")).status_code == 302
 
 
+def test_a_notification_shows_no_more_of_an_order_than_the_reader_may_see(cast):
+    """A whistle-blower order is restricted to the confidential roles; a notification about it that reaches
+    someone else (here a role-only row to the operators) keeps its kind and time but not its text."""
+    at = now()
+    secret = new_order(cast, now=at, actor=cast.dispatcher, request_type="report", subject="举报某科室负责人收受礼金")
+    plain = new_order(cast, now=at, actor=cast.dispatcher, subject="小区路灯不亮")
+    for order in (secret, plain):
+        queue_notification(
+            kind="remind", roles=(R.OPERATOR,), order=order, subject=f"催办 {order.subject}", body=order.subject, now=at
+        )
+    c = client_for(cast.operator)
+    page = c.get(reverse("notifications:list")).content.decode()
+    assert "收受礼金" not in page and secret.number not in page
+    assert "涉及您无权查看的工单" in page or "About an order you may not see" in page
+    assert "小区路灯不亮" in page and plain.number in page
+    items = {i["order"]["number"] if i["order"] else None: i for i in c.get(API).json()["items"]}
+    assert items[None]["subject"] != f"催办 {secret.subject}" and items[None]["body"] == ""
+    assert "收受礼金" not in str(items)
+    assert items[plain.number]["subject"] == f"催办 {plain.subject}" and items[plain.number]["body"] == plain.subject
+    # The confidential roles see it whole.
+    queue_notification(kind="remind", roles=(R.DISPATCHER,), order=secret, subject="催办 举报件", now=at)
+    assert secret.number in client_for(cast.dispatcher).get(reverse("notifications:list")).content.decode()
+
+
 # --- the bell -----------------------------------------------------------------------------------------------
 
 

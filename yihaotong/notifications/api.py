@@ -140,7 +140,7 @@ def _out(item) -> dict:
         "kind": item.row.kind,
         "kind_label": item.label,
         "subject": item.subject,
-        "body": item.row.body,
+        "body": item.body,
         "created_at": item.row.created_at,
         "unread": item.unread,
         "order": {"id": item.order_id, "number": item.order_number} if item.order_id else None,

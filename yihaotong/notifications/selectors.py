@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from django.db.models import BooleanField, Exists, ExpressionWrapper, Max, OuterRef, Q, QuerySet, Value
 from django.utils import translation
+from django.utils.translation import gettext, gettext_noop
 
 from yihaotong.core.db import custom_plans
 
@@ -96,6 +97,10 @@ class NotificationItem:
     unread: bool
     order_id: int | None  # only when the reader may see the order
     order_number: str
+    body: str = ""  # empty, like the subject's text, when the row is about an order the reader may not see
+
+
+HIDDEN_TEXT = gettext_noop("About an order you may not see: its text is not shown.")
 
 
 def present(actor, rows: list[Outbox]) -> list[NotificationItem]:
@@ -109,7 +114,10 @@ def present(actor, rows: list[Outbox]) -> list[NotificationItem]:
         NotificationItem(
             row=r,
             label=kind_label(r.kind),
-            subject=display_subject(r),
+            # The text names the order's matter; it shows no more than the order's own rule allows (a
+            # whistle-blower or confidential order, or one the reader's unit no longer handles).
+            subject=display_subject(r) if not r.order_id or r.order_id in numbers else gettext(HIDDEN_TEXT),
+            body=r.body if not r.order_id or r.order_id in numbers else "",
             unread=bool(getattr(r, "unread", False)),
             order_id=r.order_id if r.order_id in numbers else None,
             order_number=numbers.get(r.order_id, ""),
