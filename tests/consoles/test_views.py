@@ -113,3 +113,13 @@ def test_language_switch_renders_english(client, cast):
     assert "Work orders" in page
     zh = client.get(reverse("consoles:home"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "工单" in zh
+
+
+def test_console_and_portal_pages_name_their_icon(client):
+    # Without one every page load asked for /favicon.ico and got a 404 in the log.
+    from django.contrib.staticfiles import finders
+
+    assert finders.find("yihaotong/favicon.svg")
+    for url in (reverse("consoles:login"), reverse("portal:home")):
+        page = client.get(url).content.decode()
+        assert 'rel="icon"' in page and "yihaotong/favicon.svg" in page, url
