@@ -191,6 +191,30 @@ def test_banner(rf):
     assert cache.get(loader.BANNER_CACHE_KEY) == list(range(2004, 2027))
 
 
+def test_next_years_gap_is_shown_to_those_who_enter_the_calendar(rf, monkeypatch):
+    from yihaotong.accounts import roles as R
+    from yihaotong.accounts.actions import do_create_user
+    from yihaotong.worktime import context_processors
+
+    known = set(CalendarYear.objects.values_list("year", flat=True))
+    last = max(known)
+    handler = do_create_user(username="h-banner", password=None, roles=[R.HANDLER], display_name="承办人")
+    admin = do_create_user(username="a-banner", password=None, roles=[R.SYSADMIN], display_name="管理员")
+
+    def banner(user, today):
+        monkeypatch.setattr(context_processors, "local_today", lambda: today)
+        request = rf.get("/")
+        request.user = get_user_model().objects.get(pk=user.pk)
+        return calendar_banner(request)["calendar_warning"]
+
+    # November of the last known year: next year is missing. Only the system administrator is asked to act.
+    assert str(last + 1) in banner(admin, date(last, 11, 20))
+    assert banner(handler, date(last, 11, 20)) is None
+    # A year with no calendar at all: deadlines fail now, so every member of staff is told.
+    assert str(last + 1) in banner(handler, date(last + 1, 1, 5))
+    assert str(last + 1) in banner(admin, date(last + 1, 1, 5))
+
+
 def test_admin_day_form_rejects_a_saturday_holiday(admin_client):
     url = reverse("admin:worktime_calendarday_add")
     response = admin_client.post(url, {"date": "2026-12-26", "kind": "holiday", "name": "x"})

@@ -1,4 +1,5 @@
-"""Template context: the staff banner about missing working-day calendar years."""
+"""Template context: the staff banner about missing working-day calendar years (next year's only for the
+system administrators who enter it; the current year's for all staff)."""
 
 from __future__ import annotations
 
@@ -32,4 +33,16 @@ def calendar_banner(request) -> dict[str, str | None]:
         except DatabaseError:
             return {"calendar_warning": None}
         cache.set(BANNER_CACHE_KEY, known, BANNER_CACHE_SECONDS)
-    return {"calendar_warning": calendar_warning(local_today(), known, translate=gettext)}
+    today = local_today()
+    if not _keeps_the_calendar(request.user):
+        # Next year's gap is the calendar keepers' to-do; everyone else is told only when deadlines of the
+        # current year cannot be computed, which touches their work today.
+        known = set(known) | {today.year + 1}
+    return {"calendar_warning": calendar_warning(today, known, translate=gettext)}
+
+
+def _keeps_the_calendar(user) -> bool:
+    """System administrators (and superusers) enter the State Council's holidays (admin: 工作日历)."""
+    from yihaotong.accounts import roles as R
+
+    return bool(user.is_superuser or R.SYSADMIN in (getattr(user, "roles", None) or ()))
