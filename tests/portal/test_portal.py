@@ -319,3 +319,36 @@ def test_client_address_behind_a_trusted_proxy(rf, settings):
     assert client_ip(req) == "203.0.113.9"
     spoofed = rf.get("/portal/", REMOTE_ADDR="198.51.100.7", HTTP_X_FORWARDED_FOR="1.2.3.4")
     assert client_ip(spoofed) == "198.51.100.7"
+
+
+def test_front_page_searches_the_kb_and_lists_what_the_hotline_answers_most(client, cast):
+    from django.core.cache import cache
+
+    from yihaotong.kb.actions import do_record_usage
+
+    cache.delete("portal:popular-articles")
+    a = publish(cast)
+    b = publish(cast, **SCHOOL)
+    internal = publish(cast, title="内部口径：新生儿参保特殊情况", visibility="internal")
+    quiet = publish(cast, title="没人问过的条目", category="EDU-01-01", keywords="冷门")
+    for article, n in ((a, 1), (b, 3), (internal, 5)):
+        for _ in range(n):
+            do_record_usage(cast.operator, article.pk, "used")
+    do_record_usage(cast.operator, quiet.pk, "opened")  # opened only: not an answer given
+    html = client.get("/portal/").content.decode()
+    assert 'data-testid="home-kb-search"' in html and 'action="/portal/kb/"' in html and 'name="q"' in html
+    listed = html.split('data-testid="popular-articles"')[1]
+    assert listed.index(b.title) < listed.index(a.title)  # most answered first: 3 against 1
+    assert internal.title not in html and quiet.title not in html
+    # Direct answers that name the article (the API, imports) count as well: three more for a.
+    from yihaotong.intake import actions as IA
+
+    for _ in range(3):
+        IA.do_answer_contact(
+            cast.operator,
+            IA.ContactInput(channel="call", summary="新生儿怎么参保", phone="13800000000", request_type="consult"),
+            article_ref=f"KB-{a.pk}",
+        )
+    cache.delete("portal:popular-articles")
+    listed = client.get("/portal/").content.decode().split('data-testid="popular-articles"')[1]
+    assert listed.index(a.title) < listed.index(b.title)

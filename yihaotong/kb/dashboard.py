@@ -79,6 +79,27 @@ class Dashboard:
     per_unit: list[dict]  # domain.md §10: articles added / updated / expired per owner unit
 
 
+def answer_counts(since: datetime, now: datetime) -> Counter[int]:
+    """How many direct answers each article gave between ``since`` and ``now`` (article id → count):
+    contacts answered naming it (``KB-<id>``: the desk, the API, imports) and usage rows of the kind "used"
+    that no contact counts already (a desk answer writes both, the row referring to "contact:<pk>")."""
+    from yihaotong.intake.models import Contact
+
+    uses: Counter[int] = Counter()
+    answered = Contact.objects.filter(received_at__gte=since, received_at__lte=now).exclude(article_ref="")
+    for ref in answered.values_list("article_ref", flat=True):
+        m = _REF.match(ref.strip())
+        if m:
+            uses[int(m.group(1))] += 1
+    for article_id in (
+        ArticleUsage.objects.filter(kind=UsageKind.USED, at__gte=since, at__lte=now)
+        .exclude(reference__startswith="contact:")
+        .values_list("article_id", flat=True)
+    ):
+        uses[article_id] += 1
+    return uses
+
+
 def build_dashboard(actor, *, days: int = 30, now: datetime | None = None) -> Dashboard:
     """Return the dashboard over the last ``days`` days."""
     from yihaotong.intake.models import Contact, ContactOutcome
@@ -93,20 +114,7 @@ def build_dashboard(actor, *, days: int = 30, now: datetime | None = None) -> Da
         direct=Count("pk", filter=Q(outcome=ContactOutcome.DIRECT_ANSWER)),
         kb=Count("pk", filter=Q(outcome=ContactOutcome.DIRECT_ANSWER) & ~Q(article_ref="")),
     )
-    # Uses: direct answers naming an article (KB-<id>) and usage rows of the kind "used".
-    uses: Counter[int] = Counter()
-    for ref in contacts.exclude(article_ref="").values_list("article_ref", flat=True):
-        m = _REF.match(ref.strip())
-        if m:
-            uses[int(m.group(1))] += 1
-    # A desk answer writes both the contact's article_ref and a usage row referring to the contact
-    # ("contact:<pk>"): the contact counts already.
-    for article_id in (
-        ArticleUsage.objects.filter(kind=UsageKind.USED, at__gte=since, at__lte=now)
-        .exclude(reference__startswith="contact:")
-        .values_list("article_id", flat=True)
-    ):
-        uses[article_id] += 1
+    uses = answer_counts(since, now)
     titles = dict(Article.objects.filter(pk__in=list(uses)).values_list("pk", "title"))
     most_used = [(pk, titles[pk], n) for pk, n in uses.most_common() if pk in titles][:15]
     ever_used = set(ArticleUsage.objects.filter(kind=UsageKind.USED).values_list("article_id", flat=True))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import time
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
@@ -77,10 +78,36 @@ def rate_limited(view):
     return wrapper
 
 
+POPULAR_DAYS = 90
+POPULAR_SIZE = 8
+POPULAR_CACHE_SECONDS = 600
+
+
+def popular_articles() -> list[dict]:
+    """The public articles the hotline answered from most in the last 90 days (direct answers: what
+    citizens ask most), for the portal's front page; cached for ten minutes."""
+    from django.core.cache import cache
+
+    from yihaotong.kb.dashboard import answer_counts
+
+    key = "portal:popular-articles"
+    rows = cache.get(key)
+    if rows is None:
+        now = timezone.now()
+        uses = answer_counts(now - timedelta(days=POPULAR_DAYS), now)
+        public = {
+            a["pk"]: a for a in _public_articles().filter(pk__in=list(uses)).values("pk", "title", "category__name")
+        }
+        ranked = sorted(public, key=lambda pk: (-uses[pk], public[pk]["title"]))
+        rows = [public[pk] for pk in ranked[:POPULAR_SIZE]]
+        cache.set(key, rows, POPULAR_CACHE_SECONDS)
+    return rows
+
+
 @rate_limited
 @require_GET
 def home(request):
-    return render(request, "portal/home.html")
+    return render(request, "portal/home.html", {"popular": popular_articles()})
 
 
 # ---------------------------------------------------------------------------------------------------------
