@@ -196,6 +196,43 @@ def test_panel_drawn_at_random_per_type(cast, roster):
     assert FeedbackEvent.objects.filter(session=s, kind="panel_drawn").count() == 2
 
 
+def test_a_rectification_due_soon_is_reminded_once(cast, open_session, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from yihaotong.directory.policy import invalidate_policy
+    from yihaotong.notifications.selectors import list_notifications
+
+    session, case, order = open_session
+    today = timezone.localdate()
+    FA.do_record_outcome(
+        cast.supervisor,
+        case.pk,
+        outcome="not_endorsed",
+        rectification_required="补办",
+        deadline=today + timedelta(days=5),
+    )
+    FA.do_conclude_session(cast.supervisor, session.pk)
+    FA.do_sweep_rectifications()
+    assert not Outbox.objects.filter(kind="rectification_due_soon").exists()  # five days left: not yet
+    two_days_later = timezone.now() + timedelta(days=2)
+    FA.do_sweep_rectifications(now=two_days_later)  # three days left (policy rectification_warning_days)
+    FA.do_sweep_rectifications(now=two_days_later + timedelta(hours=1))
+    rows = Outbox.objects.filter(kind="rectification_due_soon", order=order)
+    assert {r.recipient_role for r in rows} == {"handler", "unit_admin"}  # once, to the unit only
+    assert "剩余 3 天" in rows[0].subject
+    assert [n.kind for n in list_notifications(cast.edu, now=two_days_later)][:1] == ["rectification_due_soon"]
+    # 0 switches the reminder off.
+    from yihaotong.directory.models import Setting
+
+    Setting.objects.update_or_create(key="rectification_warning_days", defaults={"value": 0})
+    invalidate_policy()
+    Rectification.objects.update(due_soon_notified_at=None)
+    FA.do_sweep_rectifications(now=two_days_later)
+    assert Outbox.objects.filter(kind="rectification_due_soon").count() == 2
+
+
 def test_overdue_rectification_is_notified_once(cast, open_session):
     from datetime import timedelta
 

@@ -10,7 +10,7 @@ outbox in the same transaction. ``now`` may be passed in (demo, tests).
 from __future__ import annotations
 
 import random
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -480,10 +480,12 @@ def do_decide_rectification(actor, rect_id: int, *, accept: bool, note: str = ""
 
 
 def do_sweep_rectifications(*, now=None) -> int:
-    """Tell the unit and the supervisors once when a rectification's deadline has passed unanswered; return
-    how many were overdue now. Each row in its own short transaction, locked and re-checked."""
+    """Remind the unit once when a rectification's deadline is near (policy ``rectification_warning_days``)
+    and tell the unit and the supervisors once when it has passed unanswered; return how many were overdue
+    now. Each row in its own short transaction, locked and re-checked."""
     now = _now(now)
     today = timezone.localtime(now).date()
+    _remind_rectifications_due_soon(now, today)
     due = Rectification.objects.filter(
         state=RectificationState.ASSIGNED, deadline__lt=today, overdue_notified_at__isnull=True
     ).values_list("pk", flat=True)
@@ -515,6 +517,53 @@ def do_sweep_rectifications(*, now=None) -> int:
             rect.save(update_fields=["overdue_notified_at"])
             _log(
                 "rectification_overdue",
+                None,
+                now,
+                session=rect.case.session,
+                case=rect.case,
+                deadline=str(rect.deadline),
+            )
+            done += 1
+    return done
+
+
+def _remind_rectifications_due_soon(now, today) -> int:
+    days = int(get_policy().get("rectification_warning_days") or 0)
+    if days <= 0:
+        return 0
+    soon = Rectification.objects.filter(
+        state=RectificationState.ASSIGNED,
+        deadline__gte=today,
+        deadline__lte=today + timedelta(days=days),
+        due_soon_notified_at__isnull=True,
+    ).values_list("pk", flat=True)
+    done = 0
+    for pk in list(soon[:500]):
+        with transaction.atomic():
+            rect = (
+                Rectification.objects.select_for_update()
+                .select_related("case__order", "case__session", "unit")
+                .filter(pk=pk, state=RectificationState.ASSIGNED, due_soon_notified_at__isnull=True)
+                .first()
+            )
+            if rect is None:
+                continue
+            order = rect.case.order
+            left = (rect.deadline - today).days
+            when = "今天到期" if left == 0 else f"剩余 {left} 天"
+            subject = f"第三方评议整改即将到期 {order.number}（期限 {rect.deadline}，{when}）"
+            queue_notification(
+                kind="rectification_due_soon",
+                unit=rect.unit,
+                roles=(R.HANDLER, R.UNIT_ADMIN),
+                order=order,
+                subject=subject,
+                now=now,
+            )
+            rect.due_soon_notified_at = now
+            rect.save(update_fields=["due_soon_notified_at"])
+            _log(
+                "rectification_due_soon",
                 None,
                 now,
                 session=rect.case.session,

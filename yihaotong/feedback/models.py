@@ -166,6 +166,8 @@ class Rectification(models.Model):
     created_at = models.DateTimeField()
     # When the unit and the supervisors were told that the deadline passed (once; see do_sweep_rectifications).
     overdue_notified_at = models.DateTimeField(null=True, blank=True)
+    # When the unit was reminded that the deadline is near (once; policy rectification_warning_days).
+    due_soon_notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["deadline", "id"]

@@ -1,4 +1,5 @@
-"""Periodic work: tell units and supervisors about overdue rectifications (every morning)."""
+"""Periodic work: remind units of rectifications due soon, tell units and supervisors about overdue ones
+(every morning)."""
 
 from __future__ import annotations
 

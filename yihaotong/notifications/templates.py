@@ -65,6 +65,7 @@ KIND_LABELS = {
     "rectification": gettext_lazy("Rectification"),
     "rectification_reply": gettext_lazy("Rectification replied"),
     "rectification_sent_back": gettext_lazy("Rectification sent back"),
+    "rectification_due_soon": gettext_lazy("Rectification due soon"),
     "rectification_overdue": gettext_lazy("Rectification overdue"),
     "hotspot_alert": gettext_lazy("Hot-spot alert"),
     "hotspot_assigned": gettext_lazy("Hot-spot alert assigned"),

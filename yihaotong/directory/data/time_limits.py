@@ -71,6 +71,8 @@ POLICY_DEFAULTS = {
     "satisfaction_weights": {"satisfied": 1.0, "basically": 0.9, "dissatisfied": 0.0},
     # Centre roles that may see whistle-blowing (举报) and confidential orders; other centre staff may not.
     "confidential_roles": ["dispatcher", "reviewer", "supervisor", "callback_agent", "sysadmin"],
+    # A unit is reminded of a third-party review rectification this many days before its deadline (0: never).
+    "rectification_warning_days": 3,
     # A caller with this many contacts is flagged as a frequent caller at the intake desk.
     "frequent_caller_contacts": 5,
     # Routing suggestions (docs/decisions/0007): the dispatcher screen offers one-key accept from this
