@@ -455,6 +455,15 @@ def test_an_open_page_polls_the_bell_and_sees_new_notifications(cast):
     assert f'hx-get="{bell_url}"' in html  # the swapped-in bell keeps polling
     dispatched(cast, subject="又一件新工单")  # arrives while the page stays open
     assert 'data-testid="notification-count">2<' in c.get(bell_url, HTTP_HX_REQUEST="true").content.decode()
+    # Polled from the notification list itself, the bell stays marked as the current page.
+    current = c.get(
+        bell_url, HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL="http://testserver/notifications/?show=unread"
+    )
+    assert 'aria-current="page"' in current.content.decode()
+    assert (
+        "aria-current"
+        not in c.get(bell_url, HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL="http://testserver/inbox/").content.decode()
+    )
 
 
 def test_the_polled_bell_after_the_session_ended_swaps_nothing(cast):

@@ -4,11 +4,12 @@ GET). The same selectors and actions serve the API (``api.py``)."""
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
@@ -69,7 +70,9 @@ def notification_bell(request):
     the bell is left as it was (204: htmx swaps nothing) rather than replaced by the login page."""
     if not request.user.is_authenticated:
         return HttpResponse(status=204)
-    return render(request, "notifications/_bell.html")
+    # The bell is marked as the current page when the page that polls it is the notification list.
+    polled_from = urlsplit(request.headers.get("HX-Current-URL", "")).path
+    return render(request, "notifications/_bell.html", {"bell_current": polled_from == reverse("notifications:list")})
 
 
 @require_POST
