@@ -50,7 +50,6 @@ class Outbox(CompiledWrites):
     state = models.CharField(max_length=8, choices=OutboxState.choices, default=OutboxState.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
     sent_at = models.DateTimeField(null=True, blank=True)
-    read_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     # Retries: a queued row is not picked before this time (backoff after a failure, or the lease of the
     # worker that is sending it right now). Empty = at once.
