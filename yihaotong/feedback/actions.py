@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_noop
 
@@ -485,91 +486,57 @@ def do_sweep_rectifications(*, now=None) -> int:
     now. Each row in its own short transaction, locked and re-checked."""
     now = _now(now)
     today = timezone.localtime(now).date()
-    _remind_rectifications_due_soon(now, today)
-    due = Rectification.objects.filter(
-        state=RectificationState.ASSIGNED, deadline__lt=today, overdue_notified_at__isnull=True
-    ).values_list("pk", flat=True)
-    done = 0
-    for pk in list(due[:500]):
-        with transaction.atomic():
-            rect = (
-                Rectification.objects.select_for_update()
-                .select_related("case__order", "case__session", "unit")
-                .filter(pk=pk, state=RectificationState.ASSIGNED, overdue_notified_at__isnull=True)
-                .first()
-            )
-            if rect is None:
-                continue
-            order = rect.case.order
-            subject = f"第三方评议整改逾期 {order.number}（期限 {rect.deadline}）"
-            queue_notification(
-                kind="rectification_overdue",
-                unit=rect.unit,
-                roles=(R.HANDLER, R.UNIT_ADMIN),
-                order=order,
-                subject=subject,
-                now=now,
-            )
-            queue_notification(
-                kind="rectification_overdue", roles=(R.SUPERVISOR,), order=order, subject=subject, now=now
-            )
-            rect.overdue_notified_at = now
-            rect.save(update_fields=["overdue_notified_at"])
-            _log(
-                "rectification_overdue",
-                None,
-                now,
-                session=rect.case.session,
-                case=rect.case,
-                deadline=str(rect.deadline),
-            )
-            done += 1
-    return done
-
-
-def _remind_rectifications_due_soon(now, today) -> int:
     days = int(get_policy().get("rectification_warning_days") or 0)
-    if days <= 0:
-        return 0
-    soon = Rectification.objects.filter(
-        state=RectificationState.ASSIGNED,
-        deadline__gte=today,
-        deadline__lte=today + timedelta(days=days),
-        due_soon_notified_at__isnull=True,
-    ).values_list("pk", flat=True)
-    done = 0
-    for pk in list(soon[:500]):
-        with transaction.atomic():
-            rect = (
-                Rectification.objects.select_for_update()
-                .select_related("case__order", "case__session", "unit")
-                .filter(pk=pk, state=RectificationState.ASSIGNED, due_soon_notified_at__isnull=True)
-                .first()
-            )
-            if rect is None:
-                continue
-            order = rect.case.order
+    if days > 0:
+
+        def due_soon(rect, order):
             left = (rect.deadline - today).days
             when = "今天到期" if left == 0 else f"剩余 {left} 天"
-            subject = f"第三方评议整改即将到期 {order.number}（期限 {rect.deadline}，{when}）"
+            return f"第三方评议整改即将到期 {order.number}（期限 {rect.deadline}，{when}）"
+
+        _notify_rectifications_once(
+            Q(deadline__gte=today, deadline__lte=today + timedelta(days=days)),
+            "due_soon_notified_at",
+            "rectification_due_soon",
+            due_soon,
+            supervisors=False,
+            now=now,
+        )
+    return _notify_rectifications_once(
+        Q(deadline__lt=today),
+        "overdue_notified_at",
+        "rectification_overdue",
+        lambda rect, order: f"第三方评议整改逾期 {order.number}（期限 {rect.deadline}）",
+        supervisors=True,
+        now=now,
+    )
+
+
+def _notify_rectifications_once(which: Q, mark: str, kind: str, subject, *, supervisors: bool, now) -> int:
+    """Notify the unit (and the supervisors) of each assigned rectification matching ``which`` whose ``mark``
+    is still empty, set ``mark``, and log ``kind``; return how many were notified."""
+    unmarked = Q(state=RectificationState.ASSIGNED, **{f"{mark}__isnull": True})
+    done = 0
+    for pk in list(Rectification.objects.filter(which, unmarked).values_list("pk", flat=True)[:500]):
+        with transaction.atomic():
+            rect = (
+                Rectification.objects.select_for_update()
+                .select_related("case__order", "case__session", "unit")
+                .filter(unmarked, pk=pk)
+                .first()
+            )
+            if rect is None:
+                continue
+            order = rect.case.order
+            text = subject(rect, order)
             queue_notification(
-                kind="rectification_due_soon",
-                unit=rect.unit,
-                roles=(R.HANDLER, R.UNIT_ADMIN),
-                order=order,
-                subject=subject,
-                now=now,
+                kind=kind, unit=rect.unit, roles=(R.HANDLER, R.UNIT_ADMIN), order=order, subject=text, now=now
             )
-            rect.due_soon_notified_at = now
-            rect.save(update_fields=["due_soon_notified_at"])
-            _log(
-                "rectification_due_soon",
-                None,
-                now,
-                session=rect.case.session,
-                case=rect.case,
-                deadline=str(rect.deadline),
-            )
+            if supervisors:
+                queue_notification(kind=kind, roles=(R.SUPERVISOR,), order=order, subject=text, now=now)
+            setattr(rect, mark, now)
+            rect.save(update_fields=[mark])
+            _log(kind, None, now, session=rect.case.session, case=rect.case, deadline=str(rect.deadline))
             done += 1
     return done
 
