@@ -429,6 +429,26 @@ def test_the_bell_counts_unread_and_caps_at_99_plus(cast):
     assert 'data-testid="notification-count"' not in page and 'data-testid="notification-bell"' in page
 
 
+def test_the_list_page_and_api_queries_do_not_grow_with_rows(cast):
+    """The page and the API list cost the same number of queries for 2 notifications as for 12 (the
+    orders behind a page are looked up in one query, whatever the page holds)."""
+    c = client_for(cast.edu)
+
+    def queries(url):
+        c.get(url)  # warm the session and the policy caches
+        with CaptureQueriesContext(connection) as ctx:
+            assert c.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    for _ in range(2):
+        dispatched(cast)
+    few = (queries(reverse("notifications:list")), queries(API))
+    for _ in range(10):
+        dispatched(cast)
+    assert len(c.get(API).json()["items"]) == 12
+    assert (queries(reverse("notifications:list")), queries(API)) == few
+
+
 def test_the_bell_costs_one_capped_query_per_page_and_none_per_partial(cast):
     dispatched(cast)
     c = client_for(cast.edu)
