@@ -224,9 +224,12 @@ def test_a_rectification_due_soon_is_reminded_once(cast, open_session, settings)
     assert "剩余 3 天" in rows[0].subject
     assert [n.kind for n in list_notifications(cast.edu, now=two_days_later)][:1] == ["rectification_due_soon"]
     # 0 switches the reminder off.
-    from yihaotong.directory.models import Setting
+    from yihaotong.core.errors import Invalid
+    from yihaotong.directory.actions import do_set_setting
 
-    Setting.objects.update_or_create(key="rectification_warning_days", defaults={"value": 0})
+    with pytest.raises(Invalid):
+        do_set_setting(cast.sysadmin, "rectification_warning_days", "three")  # the policy is typed
+    do_set_setting(cast.sysadmin, "rectification_warning_days", 0)
     invalidate_policy()
     Rectification.objects.update(due_soon_notified_at=None)
     FA.do_sweep_rectifications(now=two_days_later)
